@@ -1,0 +1,93 @@
+"""Demo agencies and one user per role, for trying the system. Safe to run again."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from agencies.models import Agency, Membership, Municipality, PoliceDistrict, User
+from agencies.services import membership_grant
+
+DEMO_PASSWORD = "Samvirke-demo-2026"
+Role = Membership.Role
+Kind = Agency.Kind
+
+DISTRICTS = [("sor-ost", "Sør-Øst politidistrikt"), ("vest", "Vest politidistrikt")]
+MUNICIPALITIES = [("3301", "Drammen", "sor-ost"), ("4601", "Bergen", "vest")]
+# (key, name, kind, municipality number, police district code, phone)
+AGENCIES = [
+    ("school", "Fjell skole", Kind.SCHOOL, "3301", None, ""),
+    ("cw", "Barneverntjenesten i Drammen", Kind.CHILD_WELFARE, "3301", None, ""),
+    ("cwe", "Barnevernvakten i Drammen", Kind.CHILD_WELFARE_EMERGENCY, "3301", None, "+47 999 99 999"),
+    ("police", "Sør-Øst politidistrikt, forebyggende enhet", Kind.POLICE, None, "sor-ost", ""),
+    ("immigration", "Politiets utlendingsenhet", Kind.IMMIGRATION, None, "sor-ost", ""),
+    ("slt", "SLT-koordinator Drammen", Kind.SLT, "3301", None, ""),
+    ("health", "Skolehelsetjenesten Drammen", Kind.HEALTH, "3301", None, ""),
+    ("outsider_school", "Bergen katedralskole", Kind.SCHOOL, "4601", None, ""),
+    ("outsider_cw", "Barneverntjenesten i Bergen", Kind.CHILD_WELFARE, "4601", None, ""),
+]
+# (username, full name, agency key, role)
+USERS = [
+    ("laerer", "Lise Lærer", "school", Role.REPORTER),
+    ("koordinator", "Kari Koordinator", "cw", Role.COORDINATOR),
+    ("saksbehandler", "Sara Saksbehandler", "cw", Role.CASEWORKER),
+    ("vakt", "Viktor Vakt", "cwe", Role.COORDINATOR),
+    ("politikontakt", "Per Politikontakt", "police", Role.LIAISON),
+    ("utlendingsenhet", "Ulla Utlending", "immigration", Role.LIAISON),
+    ("slt", "Sindre SLT", "slt", Role.COORDINATOR),
+    ("helse", "Hanne Helsesykepleier", "health", Role.REPORTER),
+    ("revisor", "Rolf Revisor", "cw", Role.AUDITOR),
+    ("agencyadmin", "Anne Administrator", "cw", Role.AGENCY_ADMIN),
+    ("bergen.koordinator", "Bjørn Bergensen", "outsider_cw", Role.COORDINATOR),
+    ("bergen.laerer", "Berit Bergensen", "outsider_school", Role.REPORTER),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo municipalities, agencies and one user per role (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        districts = {
+            code: PoliceDistrict.objects.update_or_create(code=code, defaults={"name": name})[0]
+            for code, name in DISTRICTS
+        }
+        municipalities = {
+            number: Municipality.objects.update_or_create(
+                number=number, defaults={"name": name, "police_district": districts[district]}
+            )[0]
+            for number, name, district in MUNICIPALITIES
+        }
+        agencies = {}
+        for key, name, kind, number, district, phone in AGENCIES:
+            agencies[key], _ = Agency.objects.update_or_create(
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "municipality": municipalities.get(number),
+                    "police_district": districts.get(district) if district else
+                    municipalities[number].police_district,
+                    "email": f"{key.replace('_', '-')}@demo.samvirke.invalid",
+                    "phone": phone,
+                },
+            )
+        for username, full_name, agency_key, role in USERS:
+            given, family = full_name.split(" ", 1)
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": given, "last_name": family,
+                          "email": f"{username}@demo.samvirke.invalid"},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            membership_grant(actor=None, user=user, agency=agencies[agency_key], role=role)
+        admin, created = User.objects.get_or_create(
+            username="drift", defaults={"is_staff": True, "is_superuser": True,
+                                        "email": "drift@demo.samvirke.invalid"},
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(agencies)} agencies, {len(USERS) + 1} users "
+            f"(password for all: {DEMO_PASSWORD})."
+        ))

@@ -1,0 +1,46 @@
+"""The role matrix: which role may do what. Written once, here, as data.
+
+Scope comes on top of it: a role applies only within the agency of the membership
+(a coordinator of one municipality's child welfare service sees nothing routed to another).
+Per-object grants (a caseworker assigned to a case) are django-guardian permissions.
+"""
+
+from django.db.models import QuerySet
+
+from .models import Membership
+
+Role = Membership.Role
+
+FILE_REFERRAL = "referral.file"
+VIEW_QUEUE = "referral.view_queue"
+READ_ROUTED_REFERRAL = "referral.read_routed"
+RECEIVE_ROUTING_NOTICE = "referral.receive_routing_notice"
+READ_AUDIT = "audit.read"
+
+MATRIX: dict[str, frozenset[str]] = {
+    # Any agency can log a concern; school staff (reporters) are simply the most frequent.
+    FILE_REFERRAL: frozenset(
+        {Role.REPORTER, Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON, Role.AGENCY_ADMIN}
+    ),
+    VIEW_QUEUE: frozenset({Role.COORDINATOR, Role.LIAISON}),
+    READ_ROUTED_REFERRAL: frozenset({Role.COORDINATOR, Role.LIAISON}),
+    RECEIVE_ROUTING_NOTICE: frozenset({Role.COORDINATOR, Role.LIAISON}),
+    READ_AUDIT: frozenset({Role.AUDITOR}),
+}
+
+
+def roles_for(action: str) -> frozenset[str]:
+    return MATRIX[action]
+
+
+def memberships_for(user, action: str) -> QuerySet[Membership]:
+    """The user's active memberships whose role allows the action."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Membership.objects.none()
+    return Membership.objects.filter(
+        user=user, is_active=True, agency__is_active=True, role__in=roles_for(action)
+    ).select_related("agency")
+
+
+def can(user, action: str) -> bool:
+    return memberships_for(user, action).exists()

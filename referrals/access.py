@@ -1,0 +1,77 @@
+"""Who may see a referral. One place decides, and a forbidden referral answers exactly like
+a missing one (404). Denied attempts are audited."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from agencies import roles
+from agencies.models import Agency, Membership
+from audit.models import AuditEvent
+from audit.recorder import record
+
+from .models import Referral, Routing
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Why the user may see the referral: through which agency and in which role."""
+
+    agency: Agency
+    role: str
+    legal_basis: str = ""
+
+
+def routed_to_memberships(user, action: str) -> QuerySet[Membership]:
+    return roles.memberships_for(user, action)
+
+
+def visible_referrals(user) -> QuerySet[Referral]:
+    """Referrals routed to an agency where the user holds a role that may read them,
+    plus those the user filed."""
+    routed = Routing.objects.filter(
+        referral=OuterRef("pk"),
+        agency__memberships__user=user,
+        agency__memberships__is_active=True,
+        agency__memberships__role__in=roles.roles_for(roles.READ_ROUTED_REFERRAL),
+    )
+    return Referral.objects.filter(Exists(routed) | Exists(Referral.objects.filter(pk=OuterRef("pk"), reporter=user)))
+
+
+def grant_for(user, referral: Referral) -> Grant | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    membership = (
+        roles.memberships_for(user, roles.READ_ROUTED_REFERRAL)
+        .filter(agency__routings__referral=referral)
+        .order_by("pk")
+        .first()
+    )
+    if membership is not None:
+        basis = referral.routings.filter(agency=membership.agency).values_list("legal_basis", flat=True).first()
+        return Grant(agency=membership.agency, role=membership.role, legal_basis=basis or "")
+    if referral.reporter_id == user.pk:
+        return Grant(agency=referral.reporting_agency, role=Membership.Role.REPORTER)
+    return None
+
+
+def access_referral(*, user, reference: str, action: str = "referral.read") -> tuple[Referral, Grant]:
+    """Fetch a referral and check the user may see it, in one step. Missing and forbidden
+    both raise Http404; a forbidden attempt is recorded as a denied audit event."""
+    referral = (
+        Referral.objects.select_related("child", "child__municipality", "reporting_agency", "reporter")
+        .filter(reference=reference)
+        .first()
+    )
+    grant = grant_for(user, referral) if referral is not None else None
+    if grant is None:
+        record(
+            action=action, actor=user, outcome=AuditEvent.Outcome.DENIED,
+            target_type="referrals.referral",
+            target_id=referral.pk if referral is not None else "",
+            child_id=referral.child_id if referral is not None else None,
+            changes={"reference": reference[:32]},
+        )
+        raise Http404
+    return referral, grant

@@ -1,0 +1,96 @@
+"""Named people, one per role and agency, with an outsider in another municipality."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, Membership, Municipality, User
+
+from .factories import AgencyFactory, MembershipFactory, MunicipalityFactory, PoliceDistrictFactory
+
+Role = Membership.Role
+Kind = Agency.Kind
+
+
+@dataclass
+class World:
+    home: Municipality
+    elsewhere: Municipality
+    school: Agency
+    child_welfare: Agency
+    emergency: Agency
+    police: Agency
+    immigration: Agency
+    outsider_child_welfare: Agency
+    outsider_school: Agency
+    reporter: User
+    coordinator: User
+    second_coordinator: User
+    caseworker: User
+    liaison: User
+    immigration_officer: User
+    auditor: User
+    agency_admin: User
+    outsider: User
+    outsider_reporter: User
+
+
+def _member(username, agency, role, **extra):
+    return MembershipFactory(user__username=username, agency=agency, role=role, **extra).user
+
+
+@pytest.fixture
+def world(db) -> World:
+    district = PoliceDistrictFactory(code="sor-ost", name="Sør-Øst politidistrikt")
+    home = MunicipalityFactory(number="3301", name="Drammen", police_district=district)
+    elsewhere = MunicipalityFactory(number="4601", name="Bergen",
+                                    police_district=PoliceDistrictFactory(code="vest", name="Vest"))
+    school = AgencyFactory(name="Fjell skole", kind=Kind.SCHOOL, municipality=home)
+    child_welfare = AgencyFactory(name="Barneverntjenesten i Drammen", kind=Kind.CHILD_WELFARE, municipality=home)
+    emergency = AgencyFactory(name="Barnevernvakten", kind=Kind.CHILD_WELFARE_EMERGENCY, municipality=home)
+    police = AgencyFactory(name="Politiet Sør-Øst", kind=Kind.POLICE, municipality=None, police_district=district)
+    immigration = AgencyFactory(name="PU", kind=Kind.IMMIGRATION, municipality=None, police_district=district)
+    outsider_cw = AgencyFactory(name="Barneverntjenesten i Bergen", kind=Kind.CHILD_WELFARE, municipality=elsewhere)
+    outsider_school = AgencyFactory(name="Bergen skole", kind=Kind.SCHOOL, municipality=elsewhere)
+    return World(
+        home=home, elsewhere=elsewhere, school=school, child_welfare=child_welfare, emergency=emergency,
+        police=police, immigration=immigration, outsider_child_welfare=outsider_cw,
+        outsider_school=outsider_school,
+        reporter=_member("reporter", school, Role.REPORTER),
+        coordinator=_member("coordinator", child_welfare, Role.COORDINATOR),
+        second_coordinator=_member("coordinator2", child_welfare, Role.COORDINATOR),
+        caseworker=_member("caseworker", child_welfare, Role.CASEWORKER),
+        liaison=_member("liaison", police, Role.LIAISON),
+        immigration_officer=_member("immigration", immigration, Role.LIAISON),
+        auditor=_member("auditor", child_welfare, Role.AUDITOR),
+        agency_admin=_member("agencyadmin", child_welfare, Role.AGENCY_ADMIN),
+        outsider=_member("outsider", outsider_cw, Role.COORDINATOR),
+        outsider_reporter=_member("outsider_reporter", outsider_school, Role.REPORTER),
+    )
+
+
+@pytest.fixture
+def api():
+    def client_for(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def referral_payload():
+    return {
+        "child": {"given_name": "Ola", "family_name": "Nordmann", "date_of_birth": "2012-05-17"},
+        "category": "B",
+        "concern": "Has been seen with several new phones and talks about 'oppdrag'.",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing is deliberately slow; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
