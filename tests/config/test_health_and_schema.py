@@ -1,0 +1,44 @@
+from unittest import mock
+
+import pytest
+
+
+def test_it_reports_healthy_with_in_process_tasks(db, client, settings):
+    settings.REDIS_URL = ""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process"}
+
+
+def test_it_reports_503_when_the_broker_is_unreachable(db, client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+    assert response.json()["database"] == "ok"
+
+
+def test_it_reports_503_when_the_database_fails(db, client, settings):
+    settings.REDIS_URL = ""
+    with mock.patch("config.health.connection.cursor", side_effect=RuntimeError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "error: RuntimeError"
+
+
+def test_it_serves_the_openapi_schema_with_the_referral_operations(db, client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {"/api/v1/referrals/", "/api/v1/referrals/{reference}/", "/api/v1/referrals/mine/",
+            "/api/v1/auth/token/", "/api/v1/notifications/"} <= set(paths)
+    assert "post" in paths["/api/v1/referrals/"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/"])
+def test_it_serves_the_api_docs_from_local_assets_only(db, client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower() and "https://" not in html
