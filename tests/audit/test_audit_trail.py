@@ -1,8 +1,7 @@
 """The audit trail: append-only, carrying the request's context, and sign-in events."""
 
 import pytest
-from django.db import IntegrityError, InternalError, connection, transaction
-from django.db.utils import DatabaseError
+from django.db import IntegrityError, transaction
 
 from audit.models import AppendOnlyError, AuditEvent
 from audit.recorder import record
@@ -21,20 +20,6 @@ def test_it_refuses_to_change_or_delete_an_event_through_the_orm(world):
         AuditEvent.objects.filter(pk=event.pk).update(action="changed")
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.filter(pk=event.pk).delete()
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_auditevent SET action = 'tampered' WHERE id = %s",
-    "DELETE FROM audit_auditevent WHERE id = %s",
-])
-def test_it_has_postgresql_refuse_update_and_delete_even_in_raw_sql(world, statement):
-    event = record(action="test.event", actor=world.coordinator)
-    with pytest.raises(DatabaseError) as excinfo:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement, [event.pk])
-    assert "append-only" in str(excinfo.value)
     assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
 
 

@@ -22,10 +22,19 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture
-def services():
-    reason = _missing()
+def skip_or_fail(reason: str | None) -> None:
     if reason:
         if os.environ.get("SAMVIRKE_REQUIRE_SERVICES") == "1":
             pytest.fail(f"integration services required but missing: {reason}")
         pytest.skip(f"INTEGRATION TEST SKIPPED: {reason}")
+
+
+@pytest.fixture
+def services():
+    """Real PostgreSQL and Redis."""
+    skip_or_fail(_missing())
+
+
+@pytest.fixture
+def postgresql():
+    skip_or_fail(None if connection.vendor == "postgresql" else "DATABASE_URL does not point at PostgreSQL")
