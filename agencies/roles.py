@@ -16,6 +16,7 @@ VIEW_QUEUE = "referral.view_queue"
 READ_ROUTED_REFERRAL = "referral.read_routed"
 RECEIVE_ROUTING_NOTICE = "referral.receive_routing_notice"
 READ_AUDIT = "audit.read"
+EDIT_ROUTING_RULES = "routing.edit_rules"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -26,6 +27,7 @@ MATRIX: dict[str, frozenset[str]] = {
     READ_ROUTED_REFERRAL: frozenset({Role.COORDINATOR, Role.LIAISON}),
     RECEIVE_ROUTING_NOTICE: frozenset({Role.COORDINATOR, Role.LIAISON}),
     READ_AUDIT: frozenset({Role.AUDITOR}),
+    EDIT_ROUTING_RULES: frozenset({Role.AGENCY_ADMIN}),
 }
 
 

@@ -28,10 +28,19 @@ class ApiConflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def validation_error_detail(error: DjangoValidationError):
-    if hasattr(error, "error_dict"):
-        return {field: [str(m) for m in msgs] for field, msgs in error.message_dict.items()}
-    return {"non_field_errors": [str(m) for m in error.messages]}
+def validation_error_detail(error: DjangoValidationError) -> dict:
+    """Field messages, nested like the request body: a service's "child.national_id"
+    becomes {"child": {"national_id": [...]}}, as DRF reports its own nested errors."""
+    if not hasattr(error, "error_dict"):
+        return {"non_field_errors": [str(m) for m in error.messages]}
+    detail: dict = {}
+    for field, messages in error.message_dict.items():
+        path = ["non_field_errors" if field == "__all__" else field][0].split(".")
+        node = detail
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(path[-1], []).extend(str(m) for m in messages)
+    return detail
 
 
 def api_exception_handler(exc, context):

@@ -6,6 +6,7 @@ Production sets DJANGO_ENV=production and must then provide DJANGO_SECRET_KEY,
 DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; bad values fail loudly at start-up.
 """
 
+import base64
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -27,20 +28,34 @@ PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 
 
-def _development_secret_key() -> str:
-    """A per-checkout random key kept in var/, so no key is ever committed."""
+def _development_key(name: str, make) -> str:
+    """A per-checkout random key kept in var/, so no key is ever committed. Production
+    must give every key in the environment."""
     VAR_DIR.mkdir(exist_ok=True)
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
 
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
 if PRODUCTION:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    # National identity numbers: a keyed hash for lookup, and encryption at rest. The
+    # encryption keys are a comma-separated list: the first encrypts, all decrypt (rotation).
+    SAMVIRKE_ID_HASH_KEY = env.str("SAMVIRKE_ID_HASH_KEY")
+    SAMVIRKE_ID_ENCRYPTION_KEYS = env.list("SAMVIRKE_ID_ENCRYPTION_KEYS")
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _development_secret_key()
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _development_key(
+        "secret_key", lambda: secrets.token_urlsafe(50))
+    SAMVIRKE_ID_HASH_KEY = env.str("SAMVIRKE_ID_HASH_KEY", default="") or _development_key(
+        "id_hash_key", lambda: secrets.token_urlsafe(48))
+    SAMVIRKE_ID_ENCRYPTION_KEYS = env.list("SAMVIRKE_ID_ENCRYPTION_KEYS", default=[]) or [
+        _development_key("id_encryption_key", _fernet_key)]
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -49,7 +64,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SAMVIRKE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.SamvirkeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

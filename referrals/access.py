@@ -49,7 +49,7 @@ def grant_for(user, referral: Referral) -> Grant | None:
         .first()
     )
     if membership is not None:
-        basis = referral.routings.filter(agency=membership.agency).values_list("legal_basis", flat=True).first()
+        basis = referral.routings.filter(agency=membership.agency).values_list("legal_basis__code", flat=True).first()
         return Grant(agency=membership.agency, role=membership.role, legal_basis=basis or "")
     if referral.reporter_id == user.pk:
         return Grant(agency=referral.reporting_agency, role=Membership.Role.REPORTER)

@@ -9,8 +9,9 @@ from agencies import roles
 from agencies.models import Agency, Membership
 from audit.recorder import build, record, record_many
 
-from .access import Grant, access_referral
-from .models import Notification, Referral, Routing
+from .access import Grant, access_referral, grant_for
+from .links import Link, links_for
+from .models import Addendum, ChildMatch, Notification, Referral, Routing
 
 
 def queue_memberships(user) -> list[Membership]:
@@ -38,6 +39,7 @@ def referral_queue(*, agency: Agency) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(routings__agency=agency, status=Referral.Status.SUBMITTED)
         .select_related("child", "reporting_agency")
+        .prefetch_related("categories")
         .order_by("urgency", "submitted_at", "id")
     )
 
@@ -46,6 +48,7 @@ def referrals_filed_by(*, user) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(reporter=user)
         .select_related("child", "reporting_agency")
+        .prefetch_related("categories")
         .order_by("-created_at", "-id")
     )
 
@@ -70,16 +73,50 @@ def referral_detail(*, user, reference: str) -> tuple[Referral, Grant]:
         return _read(user, referral, grant)
 
 
-def _read(user, referral: Referral, grant: Grant) -> tuple[Referral, Grant]:
-    referral = (
-        Referral.objects.select_related("child", "child__municipality", "reporting_agency", "reporter")
-        .prefetch_related(Prefetch("routings", queryset=Routing.objects.select_related("agency").order_by("pk")))
-        .get(pk=referral.pk)
+def with_contents(queryset):
+    """Everything a referral page or API response shows, in a fixed number of queries."""
+    return queryset.select_related(
+        "child", "child__municipality", "child__school", "reporting_agency", "reporter",
+    ).prefetch_related(
+        "categories", "indicators", "guardians", "people_of_concern", "identifiers",
+        Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+        Prefetch("routings", queryset=Routing.objects.select_related("agency", "legal_basis")
+                 .prefetch_related("rules").order_by("pk")),
     )
+
+
+def _read(user, referral: Referral, grant: Grant) -> tuple[Referral, Grant]:
+    referral = with_contents(Referral.objects).get(pk=referral.pk)
     record(action="referral.read", actor=user, agency=grant.agency, role=grant.role, target=referral,
            child_id=referral.child_id, legal_basis=grant.legal_basis,
            changes={"reference": referral.reference})
     return referral, grant
+
+
+def match_suggestions(*, user, referral: Referral, grant: Grant) -> list[ChildMatch]:
+    """Children who may be this child. Coordinators see them, reporters never; showing a
+    candidate's name and date of birth is a read of that child's data, so it is audited."""
+    if grant.role == roles.Role.REPORTER:
+        return []
+    matches = list(referral.child_matches.select_related("candidate").prefetch_related("candidate__referrals"))
+    record_many(
+        build(action="child.match_viewed", actor=user, agency=grant.agency, role=grant.role, target=m,
+              child_id=m.candidate_id, changes={"reference": referral.reference})
+        for m in matches
+    )
+    return matches
+
+
+def identifier_links(*, user, referral: Referral, grant: Grant) -> list[Link]:
+    """Other referrals sharing an identifier. Content only where the reader has access;
+    otherwise only that a link exists. Reporters never see links."""
+    if grant.role == roles.Role.REPORTER:
+        return []
+    def can_see(other: Referral) -> bool:
+        other_grant = grant_for(user, other)
+        return other_grant is not None and other_grant.role != roles.Role.REPORTER
+
+    return links_for(referral, can_see=can_see)
 
 
 def inbox(*, user) -> QuerySet[Notification]:

@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies import roles
+from agencies.models import Agency
+from config.exceptions import ConflictError
 
 from . import selectors, services
-from .forms import ReferralForm
+from .access import access_referral
+from .forms import AddendumForm, ReferralFormGroup, initial_from
 from .models import Notification
-from .routing import legal_basis_text, reason_text
-
-CHILD_FIELDS = {"given_name", "family_name", "date_of_birth", "estimated_age", "municipality"}
+from .presentation import routing_reasons
 
 
 @login_required
@@ -26,42 +27,115 @@ def home(request):
     })
 
 
+def _emergency_units(user):
+    """The child welfare emergency units serving the reporter's agencies: their numbers are
+    shown before anything else when a child is in immediate danger."""
+    municipalities = roles.memberships_for(user, roles.FILE_REFERRAL).values_list("agency__municipality", flat=True)
+    return Agency.objects.filter(kind=Agency.Kind.CHILD_WELFARE_EMERGENCY, is_active=True,
+                                 municipality__in=municipalities).exclude(phone="")
+
+
+def _save_from_form(request, group: ReferralFormGroup, *, referral=None):
+    """Draft or submit, as the button said. Returns a redirect, or None to show errors."""
+    submit = request.POST.get("action") == "submit"
+    data = group.referral_data()
+    try:
+        if referral is None and submit:
+            referral = services.referral_file(actor=request.user, data=data,
+                                              reporting_agency=group.form.cleaned_data["reporting_agency"])
+        elif referral is None:
+            referral = services.referral_draft_create(actor=request.user, data=data,
+                                                      reporting_agency=group.form.cleaned_data["reporting_agency"])
+        else:
+            referral = services.referral_draft_update(actor=request.user, referral=referral, data=data)
+            if submit:
+                referral = services.referral_submit(actor=request.user, referral=referral)
+    except ValidationError as exc:
+        group.add_service_errors(exc)
+        if referral is not None and submit:
+            messages.info(request, _("Your changes are saved as a draft, but it cannot be sent yet."))
+        return None
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("referrals:detail", reference=referral.reference)
+    if submit:
+        messages.success(request, _("Your concern has been received. Reference: %(reference)s")
+                         % {"reference": referral.reference})
+        return redirect("referrals:detail", reference=referral.reference)
+    messages.success(request, _("Draft saved. Nobody else can see it until you send it."))
+    return redirect("referrals:edit", reference=referral.reference)
+
+
 @login_required
 def referral_create(request):
     if not roles.can(request.user, roles.FILE_REFERRAL):
         raise PermissionDenied
-    form = ReferralForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            referral = services.referral_submit(
-                actor=request.user,
-                reporting_agency=data["reporting_agency"],
-                child=services.ChildData(**{k: data[k] for k in CHILD_FIELDS}),
-                category=data["category"],
-                concern=data["concern"],
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, _("Your concern has been received. Reference: %(reference)s")
-                             % {"reference": referral.reference})
-            return redirect("referrals:detail", reference=referral.reference)
-    return render(request, "referrals/referral_form.html", {"form": form})
+    danger = request.GET.get("danger")
+    if request.method == "GET" and danger not in ("yes", "no"):
+        return render(request, "referrals/danger_question.html", {
+            "emergency_units": _emergency_units(request.user)})
+    initial = {"form": {"emergency_called": True, "categories": ["A"]}} if danger == "yes" else None
+    group = ReferralFormGroup(user=request.user, data=request.POST or None, initial=initial)
+    if request.method == "POST" and group.is_valid():
+        response = _save_from_form(request, group)
+        if response is not None:
+            return response
+    return render(request, "referrals/referral_form.html", {
+        "group": group, "form": group.form, "danger": danger == "yes" or request.POST.get("emergency_called"),
+        "emergency_units": _emergency_units(request.user),
+    })
+
+
+@login_required
+def referral_edit(request, reference: str):
+    referral, grant = access_referral(user=request.user, reference=reference, action="referral.update")
+    if referral.reporter_id != request.user.pk:
+        raise PermissionDenied
+    if not referral.is_draft:
+        messages.info(request, _("This referral has been sent. You can add information to it here."))
+        return redirect("referrals:detail", reference=reference)
+    initial = initial_from(services.draft_data(referral), referral.reporting_agency)
+    group = ReferralFormGroup(user=request.user, data=request.POST or None, initial=initial)
+    if request.method == "POST" and group.is_valid():
+        response = _save_from_form(request, group, referral=referral)
+        if response is not None:
+            return response
+    return render(request, "referrals/referral_form.html", {
+        "group": group, "form": group.form, "referral": referral, "danger": referral.emergency_called,
+        "emergency_units": _emergency_units(request.user),
+    })
 
 
 @login_required
 def referral_detail(request, reference: str):
     referral, grant = selectors.referral_detail(user=request.user, reference=reference)
-    routings = [
-        {"routing": r, "reason": reason_text(r.reason), "legal_basis": legal_basis_text(r.legal_basis)}
-        for r in referral.routings.all()
-    ]
+    if referral.is_draft:
+        return redirect("referrals:edit", reference=reference)
+    routings = [{"routing": r, "reasons": routing_reasons(r)} for r in referral.routings.all()]
+    is_reporter_view = grant.role == roles.Role.REPORTER
     return render(request, "referrals/referral_detail.html", {
-        "referral": referral, "grant": grant, "routings": routings,
-        "is_reporter_view": grant.role == roles.Role.REPORTER,
+        "referral": referral, "grant": grant, "routings": routings, "is_reporter_view": is_reporter_view,
+        "matches": selectors.match_suggestions(user=request.user, referral=referral, grant=grant),
+        "links": selectors.identifier_links(user=request.user, referral=referral, grant=grant),
+        "addendum_form": AddendumForm() if referral.reporter_id == request.user.pk else None,
     })
+
+
+@login_required
+@require_POST
+def referral_addendum(request, reference: str):
+    referral, grant = access_referral(user=request.user, reference=reference, action="referral.addendum")
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_add_addendum(actor=request.user, referral=referral, text=form.cleaned_data["text"])
+        except (ValidationError, ConflictError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Your addendum has been added and the agencies are told."))
+    else:
+        messages.error(request, _("Write the information you want to add."))
+    return redirect("referrals:detail", reference=reference)
 
 
 @login_required

@@ -2,30 +2,123 @@ from rest_framework import serializers
 
 from agencies.models import Agency, Municipality
 
-from ..models import CONCERN_MAX_LENGTH, Category, Child, Notification, Referral, Routing
-from ..routing import legal_basis_text, reason_text
+from .. import services
+from ..models import (
+    CONCERN_MAX_LENGTH,
+    Addendum,
+    Category,
+    ChildMatch,
+    DutyTrigger,
+    Guardian,
+    Identifier,
+    Indicator,
+    Notification,
+    PersonOfConcern,
+    Platform,
+    Referral,
+    Routing,
+)
+
+# --- input ------------------------------------------------------------------------------
 
 
 class ChildInputSerializer(serializers.Serializer):
-    given_name = serializers.CharField(max_length=100)
+    given_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     family_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    national_id = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", write_only=True,
+        help_text="Fødselsnummer or D-number, 11 digits. Stored encrypted; never returned.",
+    )
+    age_uncertain = serializers.BooleanField(required=False, default=False)
     estimated_age = serializers.IntegerField(min_value=0, max_value=17, required=False, allow_null=True,
                                              default=None)
+    nationality = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    language = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    interpreter_needed = serializers.BooleanField(required=False, default=False)
+    unaccompanied_minor = serializers.BooleanField(required=False, default=False)
+    safe_contact = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    school = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=Agency.Kind.SCHOOL, is_active=True), required=False,
+        allow_null=True, default=None,
+    )
+    school_class = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     municipality = serializers.SlugRelatedField(
         slug_field="number", queryset=Municipality.objects.all(), required=False, allow_null=True,
-        default=None, help_text="Four-digit municipality number; defaults to the reporting agency's.",
+        default=None, help_text="Four-digit municipality number; defaults to the school's or the reporting agency's.",
     )
 
 
-class ReferralCreateSerializer(serializers.Serializer):
+class GuardianInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    contact = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    informed = serializers.BooleanField()
+    not_informed_reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class PersonInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=PersonOfConcern.Role.choices)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class IdentifierInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Identifier.Kind.choices)
+    value = serializers.CharField(max_length=200)
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False, allow_blank=True, default="")
+
+
+class ReferralInputSerializer(serializers.Serializer):
     reporting_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(is_active=True), required=False, allow_null=True, default=None,
         help_text="The agency you report for; may be left out when you report for only one.",
     )
     child = ChildInputSerializer()
-    category = serializers.ChoiceField(choices=Category.choices)
-    concern = serializers.CharField(max_length=CONCERN_MAX_LENGTH)
+    categories = serializers.ListField(child=serializers.CharField(max_length=1), max_length=6, required=False,
+                                       default=list, help_text="Category codes A-F (see /api/v1/taxonomy/).")
+    indicators = serializers.ListField(child=serializers.CharField(max_length=40), max_length=60,
+                                       required=False, default=list,
+                                       help_text="Indicator codes (see /api/v1/taxonomy/); they imply their category.")
+    duty_triggers = serializers.ListField(child=serializers.ChoiceField(choices=DutyTrigger.choices),
+                                          max_length=5, required=False, default=list,
+                                          help_text="barnevernsloven § 13-2: any ticked makes the report mandatory.")
+    platforms = serializers.ListField(child=serializers.ChoiceField(choices=Platform.choices), max_length=6,
+                                      required=False, default=list)
+    concern = serializers.CharField(max_length=CONCERN_MAX_LENGTH, required=False, allow_blank=True, default="")
+    observed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    observed_where = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    emergency_called = serializers.BooleanField(required=False, default=False)
+    emergency_called_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    guardians = GuardianInputSerializer(many=True, required=False, default=list, max_length=2)
+    people = PersonInputSerializer(many=True, required=False, default=list, max_length=10)
+    identifiers = IdentifierInputSerializer(many=True, required=False, default=list, max_length=30)
+
+    def to_referral_data(self) -> services.ReferralData:
+        v = self.validated_data
+        return services.ReferralData(
+            child=services.ChildData(**v["child"]),
+            categories=tuple(v["categories"]), indicators=tuple(v["indicators"]),
+            duty_triggers=tuple(v["duty_triggers"]), platforms=tuple(v["platforms"]),
+            concern=v["concern"], observed_on=v["observed_on"], observed_where=v["observed_where"],
+            emergency_called=v["emergency_called"], emergency_called_at=v["emergency_called_at"],
+            guardians=tuple(services.GuardianData(**g) for g in v["guardians"]),
+            people=tuple(services.PersonData(**p) for p in v["people"]),
+            identifiers=tuple(services.IdentifierData(**i) for i in v["identifiers"]),
+        )
+
+
+class ReferralCreateSerializer(ReferralInputSerializer):
+    submit = serializers.BooleanField(
+        required=False, default=True,
+        help_text="true (default): submit now; false: save a draft you can edit and submit later.",
+    )
+
+
+class AddendumInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=CONCERN_MAX_LENGTH)
+
+
+# --- output -----------------------------------------------------------------------------
 
 
 class AgencyBriefSerializer(serializers.ModelSerializer):
@@ -34,51 +127,156 @@ class AgencyBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind"]
 
 
-class ChildSerializer(serializers.ModelSerializer):
-    municipality = serializers.SlugRelatedField(slug_field="number", read_only=True)
+class ChildSerializer(serializers.Serializer):
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    has_national_id = serializers.BooleanField()
+    age_uncertain = serializers.BooleanField()
+    estimated_age = serializers.IntegerField(allow_null=True)
+    nationality = serializers.CharField()
+    language = serializers.CharField()
+    interpreter_needed = serializers.BooleanField()
+    unaccompanied_minor = serializers.BooleanField()
+    safe_contact = serializers.CharField()
+    school = serializers.CharField(source="school.name", allow_null=True, default=None)
+    school_class = serializers.CharField()
+    municipality = serializers.CharField(source="municipality.number")
+
+
+class GuardianSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Guardian
+        fields = ["position", "name", "contact", "informed", "not_informed_reason"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonOfConcern
+        fields = ["role", "name", "description"]
+
+
+class IdentifierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identifier
+        fields = ["kind", "platform", "value"]
+
+
+class AddendumSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_full_name")
 
     class Meta:
-        model = Child
-        fields = ["given_name", "family_name", "date_of_birth", "estimated_age", "municipality"]
+        model = Addendum
+        fields = ["text", "author", "created_at"]
 
 
 class RoutingSerializer(serializers.ModelSerializer):
     agency = AgencyBriefSerializer(read_only=True)
-    reason_text = serializers.SerializerMethodField()
-    legal_basis_text = serializers.SerializerMethodField()
+    legal_basis = serializers.CharField(source="legal_basis.code")
+    legal_basis_text = serializers.CharField(source="legal_basis.law_reference")
+    rules = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Routing
-        fields = ["agency", "reason", "reason_text", "legal_basis", "legal_basis_text", "created_at"]
+        fields = ["agency", "legal_basis", "legal_basis_text", "rules", "reasons", "is_fallback",
+                  "acknowledge_by", "created_at"]
 
-    def get_reason_text(self, obj) -> str:
-        return reason_text(obj.reason)
+    def get_reasons(self, obj) -> list[str]:
+        from ..presentation import routing_reasons
 
-    def get_legal_basis_text(self, obj) -> str:
-        return legal_basis_text(obj.legal_basis)
+        return routing_reasons(obj)
 
 
 class ReferralSerializer(serializers.ModelSerializer):
     child = ChildSerializer(read_only=True)
     reporting_agency = AgencyBriefSerializer(read_only=True)
+    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    indicators = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    guardians = GuardianSerializer(many=True, read_only=True)
+    people = PersonSerializer(many=True, read_only=True, source="people_of_concern")
+    identifiers = IdentifierSerializer(many=True, read_only=True)
+    addenda = AddendumSerializer(many=True, read_only=True)
     routings = RoutingSerializer(many=True, read_only=True)
+    is_mandatory = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Referral
-        fields = ["reference", "status", "category", "urgency", "concern", "submitted_at", "child",
-                  "reporting_agency", "routings"]
+        fields = ["reference", "status", "urgency", "categories", "indicators", "duty_triggers", "is_mandatory",
+                  "platforms", "concern", "observed_on", "observed_where", "emergency_called",
+                  "emergency_called_at", "created_at", "submitted_at", "child", "guardians", "people",
+                  "identifiers", "addenda", "reporting_agency", "routings"]
         read_only_fields = fields
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    given_name = serializers.CharField(source="candidate.given_name")
+    family_name = serializers.CharField(source="candidate.family_name")
+    date_of_birth = serializers.DateField(source="candidate.date_of_birth")
+    references = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChildMatch
+        fields = ["method", "score", "status", "given_name", "family_name", "date_of_birth", "references"]
+
+    def get_references(self, obj) -> list[str]:
+        return [r.reference for r in obj.candidate.referrals.all()]
+
+
+class LinkSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="identifier.kind")
+    value = serializers.CharField(source="identifier.value")
+    visible = serializers.BooleanField()
+    reference = serializers.SerializerMethodField(help_text="Only when you may see the other referral.")
+
+    def get_reference(self, obj) -> str | None:
+        return obj.other.reference if obj.visible else None
+
+
+class ReferralCoordinatorSerializer(ReferralSerializer):
+    """What the receiving agencies see: the referral plus possible matches and links."""
+
+    match_suggestions = serializers.SerializerMethodField()
+    identifier_links = serializers.SerializerMethodField()
+
+    class Meta(ReferralSerializer.Meta):
+        fields = ReferralSerializer.Meta.fields + ["match_suggestions", "identifier_links"]
+        read_only_fields = fields
+
+    def get_match_suggestions(self, obj) -> list[dict]:
+        return MatchSerializer(self.context.get("matches", []), many=True).data
+
+    def get_identifier_links(self, obj) -> list[dict]:
+        return LinkSerializer(self.context.get("links", []), many=True).data
 
 
 class ReferralListSerializer(serializers.ModelSerializer):
     child_name = serializers.CharField(source="child.full_name", read_only=True)
     reporting_agency = serializers.CharField(source="reporting_agency.name", read_only=True)
+    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = Referral
-        fields = ["reference", "status", "category", "urgency", "submitted_at", "child_name",
+        fields = ["reference", "status", "categories", "urgency", "submitted_at", "child_name",
                   "reporting_agency"]
         read_only_fields = fields
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = ["code", "text_nb", "text_en"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    indicators = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["code", "name_nb", "name_en", "urgency", "indicators"]
+
+    def get_indicators(self, obj) -> list[dict]:
+        return IndicatorSerializer([i for i in obj.indicators.all() if i.is_active], many=True).data
 
 
 class NotificationSerializer(serializers.ModelSerializer):

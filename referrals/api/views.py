@@ -5,13 +5,21 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from agencies import roles
 
 from .. import selectors, services
+from ..access import access_referral
+from ..models import Category, DutyTrigger, Indicator, Platform
 from .serializers import (
+    AddendumInputSerializer,
+    AddendumSerializer,
+    CategorySerializer,
     NotificationSerializer,
+    ReferralCoordinatorSerializer,
     ReferralCreateSerializer,
+    ReferralInputSerializer,
     ReferralListSerializer,
     ReferralSerializer,
 )
@@ -38,9 +46,22 @@ def reporting_agency_for(user, requested):
     raise ValidationError({"reporting_agency": _("Choose the agency you report for.")})
 
 
+def referral_response(user, reference: str, *, status_code=status.HTTP_200_OK) -> Response:
+    """The audited read of a referral, shaped for the reader: reporters see what they
+    filed; receiving agencies also see possible matches and identifier links."""
+    referral, grant = selectors.referral_detail(user=user, reference=reference)
+    if grant.role == roles.Role.REPORTER:
+        return Response(ReferralSerializer(referral).data, status=status_code)
+    context = {
+        "matches": selectors.match_suggestions(user=user, referral=referral, grant=grant),
+        "links": selectors.identifier_links(user=user, referral=referral, grant=grant),
+    }
+    return Response(ReferralCoordinatorSerializer(referral, context=context).data, status=status_code)
+
+
 @extend_schema(tags=["referrals"])
 class ReferralListCreateView(generics.GenericAPIView):
-    """The queue of referrals routed to one of your agencies (GET), and filing a referral (POST)."""
+    """The queue of referrals routed to one of your agencies (GET), and filing (POST)."""
 
     pagination_class = QueuePagination
 
@@ -48,7 +69,8 @@ class ReferralListCreateView(generics.GenericAPIView):
         return ReferralCreateSerializer if self.request.method == "POST" else ReferralListSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("agency", OpenApiTypes.INT, description="Which of your agencies' queues (default: the first).")],
+        parameters=[OpenApiParameter("agency", OpenApiTypes.INT,
+                                     description="Which of your agencies' queues (default: the first).")],
         responses=ReferralListSerializer(many=True),
     )
     def get(self, request):
@@ -67,21 +89,21 @@ class ReferralListCreateView(generics.GenericAPIView):
     def post(self, request):
         data = ReferralCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        referral = services.referral_submit(
-            actor=request.user,
-            reporting_agency=reporting_agency_for(request.user, v["reporting_agency"]),
-            child=services.ChildData(**v["child"]),
-            category=v["category"],
-            concern=v["concern"],
-        )
+        agency = reporting_agency_for(request.user, data.validated_data["reporting_agency"])
+        if data.validated_data["submit"]:
+            referral = services.referral_file(actor=request.user, reporting_agency=agency,
+                                              data=data.to_referral_data())
+        else:
+            referral = services.referral_draft_create(actor=request.user, reporting_agency=agency,
+                                                      data=data.to_referral_data())
         # What the reporter just wrote comes back to them; the submit event covers it.
+        referral = selectors.with_contents(type(referral).objects).get(pk=referral.pk)
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["referrals"])
 class FiledReferralListView(generics.ListAPIView):
-    """Referrals you filed yourself."""
+    """Referrals you filed yourself, drafts included."""
 
     serializer_class = ReferralListSerializer
     pagination_class = FiledPagination
@@ -95,14 +117,62 @@ class FiledReferralListView(generics.ListAPIView):
 
 @extend_schema(tags=["referrals"])
 class ReferralDetailView(generics.GenericAPIView):
-    """One referral. A referral you may not see answers 404, like one that does not exist."""
+    """One referral. A referral you may not see answers 404, like one that does not exist.
+    PUT replaces a draft's content (the reporter only, while it is a draft)."""
 
-    serializer_class = ReferralSerializer
+    serializer_class = ReferralCoordinatorSerializer
     lookup_field = "reference"
 
     def get(self, request, reference: str):
-        referral, _grant = selectors.referral_detail(user=request.user, reference=reference)
-        return Response(ReferralSerializer(referral).data)
+        return referral_response(request.user, reference)
+
+    @extend_schema(request=ReferralInputSerializer, responses={200: ReferralSerializer, 409: None})
+    def put(self, request, reference: str):
+        referral, _grant = access_referral(user=request.user, reference=reference, action="referral.update")
+        data = ReferralInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.referral_draft_update(actor=request.user, referral=referral, data=data.to_referral_data())
+        return referral_response(request.user, reference)
+
+
+@extend_schema(tags=["referrals"])
+class ReferralSubmitView(APIView):
+    """Submit a draft: it is checked for completeness, routed, and the agencies are told."""
+
+    @extend_schema(request=None, responses={200: ReferralSerializer, 409: None})
+    def post(self, request, reference: str):
+        referral, _grant = access_referral(user=request.user, reference=reference, action="referral.submit")
+        services.referral_submit(actor=request.user, referral=referral)
+        return referral_response(request.user, reference)
+
+
+@extend_schema(tags=["referrals"])
+class AddendumCreateView(APIView):
+    """Add information to a submitted referral (the reporter only)."""
+
+    @extend_schema(request=AddendumInputSerializer, responses={201: AddendumSerializer, 409: None})
+    def post(self, request, reference: str):
+        referral, _grant = access_referral(user=request.user, reference=reference, action="referral.addendum")
+        data = AddendumInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        addendum = services.referral_add_addendum(actor=request.user, referral=referral,
+                                                  text=data.validated_data["text"])
+        return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["referrals"])
+class TaxonomyView(APIView):
+    """The concern taxonomy: categories with their indicators, § 13-2 triggers, platforms."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        categories = Category.objects.prefetch_related("indicators").order_by("code")
+        return Response({
+            "categories": CategorySerializer(categories, many=True).data,
+            "duty_triggers": [{"code": c, "text": str(label)} for c, label in DutyTrigger.choices],
+            "platforms": [{"code": c, "text": str(label)} for c, label in Platform.choices],
+            "indicator_count": Indicator.objects.filter(is_active=True).count(),
+        })
 
 
 @extend_schema(tags=["notifications"])

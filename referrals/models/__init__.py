@@ -1,0 +1,32 @@
+"""Referral models, one module per concept:
+
+taxonomy      categories A-F, their indicators, § 13-2 triggers, platforms, legal bases
+child         the child a concern is about, and suggested matches with known children
+referral      the referral (concern) itself, its guardians, people of concern,
+              identifiers and addenda
+routing       routing rules (data) and the routings they produced
+notification  the outbox
+permissions   django-guardian direct foreign-key grants on referrals
+"""
+
+from .child import Child, ChildMatch
+from .notification import Notification
+from .permissions import ReferralGroupObjectPermission, ReferralUserObjectPermission
+from .referral import (
+    CONCERN_MAX_LENGTH,
+    Addendum,
+    Guardian,
+    Identifier,
+    PersonOfConcern,
+    Referral,
+    new_reference,
+)
+from .routing import Routing, RoutingRule
+from .taxonomy import Category, DutyTrigger, Indicator, LegalBasis, Platform, Urgency
+
+__all__ = [
+    "CONCERN_MAX_LENGTH", "Addendum", "Category", "Child", "ChildMatch", "DutyTrigger", "Guardian",
+    "Identifier", "Indicator", "LegalBasis", "Notification", "PersonOfConcern", "Platform", "Referral",
+    "ReferralGroupObjectPermission", "ReferralUserObjectPermission", "Routing", "RoutingRule",
+    "Urgency", "new_reference",
+]

@@ -1,0 +1,482 @@
+"""Filing a concern: drafts, submission (routing, matching, notification) and addenda.
+
+Every function validates, changes, audits and enqueues notifications in one transaction;
+on any error nothing is saved. Web views and the API call these same functions.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import roles
+from agencies.models import Agency, Membership, Municipality
+from audit.models import AuditEvent
+from audit.recorder import record
+from config.exceptions import ConflictError
+
+from .. import identity, matching, notifications, routing
+from ..links import normalize_identifier
+from ..models import (
+    Addendum,
+    Category,
+    Child,
+    ChildMatch,
+    DutyTrigger,
+    Guardian,
+    Identifier,
+    Indicator,
+    Notification,
+    PersonOfConcern,
+    Platform,
+    Referral,
+    Routing,
+    Urgency,
+)
+
+MAX_GUARDIANS = 2
+MAX_PEOPLE = 10
+MAX_IDENTIFIERS = 30
+MATCH_CANDIDATES_PER_BIRTH_DATE = 500
+
+
+@dataclass(frozen=True)
+class ChildData:
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date | None = None
+    national_id: str = ""
+    age_uncertain: bool = False
+    estimated_age: int | None = None
+    nationality: str = ""
+    language: str = ""
+    interpreter_needed: bool = False
+    unaccompanied_minor: bool = False
+    safe_contact: str = ""
+    school: Agency | None = None
+    school_class: str = ""
+    municipality: Municipality | None = None
+
+
+@dataclass(frozen=True)
+class GuardianData:
+    name: str
+    informed: bool
+    contact: str = ""
+    not_informed_reason: str = ""
+
+
+@dataclass(frozen=True)
+class PersonData:
+    role: str
+    name: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class IdentifierData:
+    kind: str
+    value: str
+    platform: str = ""
+
+
+@dataclass(frozen=True)
+class ReferralData:
+    """Everything a reporter records. The same shape for a draft and a submission."""
+
+    child: ChildData = field(default_factory=ChildData)
+    categories: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    duty_triggers: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    concern: str = ""
+    observed_on: date | None = None
+    observed_where: str = ""
+    emergency_called: bool = False
+    emergency_called_at: datetime | None = None
+    guardians: tuple[GuardianData, ...] = ()
+    people: tuple[PersonData, ...] = ()
+    identifiers: tuple[IdentifierData, ...] = ()
+
+
+class _Errors:
+    """Collects field messages, so that a reporter sees every problem at once."""
+
+    def __init__(self):
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, field_name: str, message: str) -> None:
+        self.by_field.setdefault(field_name, []).append(str(message))
+
+    def merge(self, exc: ValidationError, prefix: str = "") -> None:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                self.add(f"{prefix}{name}" if name != "__all__" else (prefix.rstrip(".") or "__all__"), message)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+# --- permission ------------------------------------------------------------------------
+
+
+def _filing_membership(actor, agency: Agency) -> Membership:
+    membership = roles.memberships_for(actor, roles.FILE_REFERRAL).filter(agency=agency).first()
+    if membership is None:
+        record(action="referral.create", actor=actor, agency=agency, outcome=AuditEvent.Outcome.DENIED,
+               target_type="referrals.referral")
+        raise PermissionDenied(_("You cannot file referrals for this agency."))
+    return membership
+
+
+def _own_referral_for_update(actor, referral: Referral) -> Referral:
+    referral = Referral.objects.select_for_update().select_related("child", "reporting_agency").get(pk=referral.pk)
+    if referral.reporter_id != actor.pk:
+        raise PermissionDenied(_("Only the reporter can change this referral."))
+    return referral
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def _validate_shape(data: ReferralData, errors: _Errors) -> tuple[list[Category], list[Indicator]]:
+    """Checks that hold for drafts as well as submissions."""
+    today = timezone.localdate()
+    categories = list(Category.objects.filter(code__in=set(data.categories)))
+    if len(categories) != len(set(data.categories)):
+        errors.add("categories", _("Unknown category."))
+    indicators = list(Indicator.objects.filter(code__in=set(data.indicators), is_active=True)
+                      .select_related("category"))
+    if len(indicators) != len(set(data.indicators)):
+        errors.add("indicators", _("Unknown indicator."))
+    if not set(data.duty_triggers) <= set(DutyTrigger.values):
+        errors.add("duty_triggers", _("Unknown duty-to-report trigger."))
+    if not set(data.platforms) <= set(Platform.values):
+        errors.add("platforms", _("Unknown platform."))
+    if data.observed_on and data.observed_on > today:
+        errors.add("observed_on", _("The date cannot be in the future."))
+    if data.emergency_called_at and data.emergency_called_at > timezone.now() + timedelta(minutes=5):
+        errors.add("emergency_called_at", _("The time of the call cannot be in the future."))
+    if len(data.guardians) > MAX_GUARDIANS:
+        errors.add("guardians", _("Give at most two guardians."))
+    for index, guardian in enumerate(data.guardians):
+        if not guardian.name.strip():
+            errors.add(f"guardians.{index}.name", _("Give the guardian's name."))
+        if not guardian.informed and not guardian.not_informed_reason.strip():
+            errors.add(f"guardians.{index}.not_informed_reason",
+                       _("Say why the guardian has not been told."))
+    if len(data.people) > MAX_PEOPLE:
+        errors.add("people", _("Give at most %(count)d people of concern.") % {"count": MAX_PEOPLE})
+    for index, person in enumerate(data.people):
+        if person.role not in PersonOfConcern.Role.values:
+            errors.add(f"people.{index}.role", _("Unknown role."))
+        if not (person.name.strip() or person.description.strip()):
+            errors.add(f"people.{index}.name", _("Give a name, an alias or a description."))
+    if len(data.identifiers) > MAX_IDENTIFIERS:
+        errors.add("identifiers", _("Give at most %(count)d identifiers.") % {"count": MAX_IDENTIFIERS})
+    for index, ident in enumerate(data.identifiers):
+        if ident.kind not in Identifier.Kind.values:
+            errors.add(f"identifiers.{index}.kind", _("Unknown kind of identifier."))
+        if ident.platform and ident.platform not in Platform.values:
+            errors.add(f"identifiers.{index}.platform", _("Unknown platform."))
+        if not normalize_identifier(ident.kind, ident.value):
+            errors.add(f"identifiers.{index}.value", _("Give the identifier."))
+    school = data.child.school
+    if school is not None and school.kind != Agency.Kind.SCHOOL:
+        errors.add("child.school", _("Choose a school."))
+    return categories, indicators
+
+
+def _child_birth_date(data: ChildData, errors: _Errors) -> tuple[date | None, str]:
+    """The date of birth (from the number when not given) and the normalised number."""
+    number = ""
+    dob = data.date_of_birth
+    if data.national_id.strip():
+        try:
+            number = identity.validate_national_id(data.national_id)
+        except ValidationError as exc:
+            for message in exc.messages:
+                errors.add("child.national_id", message)
+        else:
+            from_number = identity.birth_date_from_national_id(number)
+            if dob is None:
+                dob = from_number
+            elif dob != from_number:
+                errors.add("child.date_of_birth",
+                           _("The date of birth does not match the national identity number."))
+    if dob is not None:
+        today = timezone.localdate()
+        if dob > today:
+            errors.add("child.date_of_birth", _("The date of birth cannot be in the future."))
+        elif routing.age_on(today, dob, None) >= 18 and not data.age_uncertain:
+            errors.add("child.date_of_birth", _(
+                "The date of birth makes the child 18 or older. If the age is uncertain, "
+                "tick «age uncertain» and give an estimated age."))
+    return dob, number
+
+
+def _validate_complete(data: ReferralData, dob: date | None, municipality, errors: _Errors) -> None:
+    """What a submission needs beyond a draft. A missing identity never blocks filing."""
+    if not data.categories and not data.indicators:
+        errors.add("categories", _("Choose at least one category."))
+    if not data.concern.strip():
+        errors.add("concern", _("Describe what you have observed."))
+    if dob is None and data.child.estimated_age is None:
+        errors.add("child.estimated_age", _(
+            "Give the date of birth, the national identity number or an estimated age."))
+    if data.child.age_uncertain and data.child.estimated_age is None:
+        errors.add("child.estimated_age", _("Give an estimated age when the age is uncertain."))
+    if municipality is None:
+        errors.add("child.municipality", _("Choose the child's municipality."))
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _child_fields(data: ChildData, dob: date | None, number: str, municipality) -> dict:
+    return {
+        "given_name": data.given_name.strip(), "family_name": data.family_name.strip(),
+        "date_of_birth": dob, "age_uncertain": data.age_uncertain, "estimated_age": data.estimated_age,
+        "national_id_encrypted": identity.encrypt_national_id(number) if number else "",
+        "national_id_digest": identity.national_id_digest(number) if number else "",
+        "nationality": data.nationality.strip(), "language": data.language.strip(),
+        "interpreter_needed": data.interpreter_needed, "unaccompanied_minor": data.unaccompanied_minor,
+        "safe_contact": data.safe_contact.strip(), "school": data.school,
+        "school_class": data.school_class.strip(), "municipality": municipality,
+    }
+
+
+def _urgency(categories: list[Category], data: ReferralData) -> str:
+    if data.emergency_called or any(c.code == "A" for c in categories):
+        return Urgency.P0
+    urgency = min((c.urgency for c in categories), default=Urgency.P2)
+    if data.duty_triggers and urgency > Urgency.P1:
+        urgency = Urgency.P1
+    return urgency
+
+
+def _save(*, referral: Referral | None, actor, agency: Agency, data: ReferralData, complete: bool) -> Referral:
+    """Validate everything, then write the referral, its child and its parts."""
+    errors = _Errors()
+    categories, indicators = _validate_shape(data, errors)
+    dob, number = _child_birth_date(data.child, errors)
+    municipality = data.child.municipality or (data.child.school.municipality if data.child.school else None) \
+        or agency.municipality
+    if complete:
+        _validate_complete(data, dob, municipality, errors)
+    errors.raise_if_any()
+
+    # Indicators imply their categories.
+    categories = sorted({*categories, *(i.category for i in indicators)}, key=lambda c: c.code)
+    child = referral.child if referral is not None else Child()
+    for name, value in _child_fields(data.child, dob, number, municipality).items():
+        setattr(child, name, value)
+    if referral is None:
+        referral = Referral(reporter=actor, reporting_agency=agency)
+    referral.duty_triggers = sorted(set(data.duty_triggers))
+    referral.platforms = sorted(set(data.platforms))
+    referral.concern = data.concern.strip()
+    referral.observed_on = data.observed_on
+    referral.observed_where = data.observed_where.strip()
+    referral.emergency_called = data.emergency_called
+    referral.emergency_called_at = (data.emergency_called_at or timezone.now()) if data.emergency_called else None
+    referral.urgency = _urgency(categories, data)
+    try:
+        child.full_clean(exclude=["municipality"] if municipality is None else None)
+    except ValidationError as exc:
+        errors.merge(exc, "child.")
+    try:
+        referral.full_clean(exclude=["child", "reporter", "reporting_agency", "reference"])
+    except ValidationError as exc:
+        errors.merge(exc)
+    errors.raise_if_any()
+    if municipality is None:
+        # A draft may not know the municipality yet; the model needs one: keep the agency's
+        # seat if it has one, else refuse to save rather than guess.
+        raise ValidationError({"child.municipality": [_("Choose the child's municipality.")]})
+
+    child.save()
+    referral.child = child
+    referral.save()
+    referral.categories.set(categories)
+    referral.indicators.set(indicators)
+    referral.guardians.all().delete()
+    Guardian.objects.bulk_create([
+        Guardian(referral=referral, position=i + 1, name=g.name.strip(), contact=g.contact.strip(),
+                 informed=g.informed, not_informed_reason="" if g.informed else g.not_informed_reason.strip())
+        for i, g in enumerate(data.guardians)
+    ])
+    referral.people_of_concern.all().delete()
+    PersonOfConcern.objects.bulk_create([
+        PersonOfConcern(referral=referral, role=p.role, name=p.name.strip(), description=p.description.strip())
+        for p in data.people
+    ])
+    referral.identifiers.all().delete()
+    Identifier.objects.bulk_create([
+        Identifier(referral=referral, kind=i.kind, platform=i.platform, value=i.value.strip(),
+                   normalized=normalize_identifier(i.kind, i.value))
+        for i in data.identifiers
+    ])
+    return referral
+
+
+def _summary(referral: Referral) -> dict:
+    """What an audit event says about a referral's content: codes, never free text."""
+    return {
+        "reference": referral.reference,
+        "categories": sorted(referral.categories.values_list("code", flat=True)),
+        "indicators": sorted(referral.indicators.values_list("code", flat=True)),
+        "duty_triggers": referral.duty_triggers,
+        "urgency": referral.urgency,
+        "status": referral.status,
+    }
+
+
+@transaction.atomic
+def referral_draft_create(*, actor, reporting_agency: Agency, data: ReferralData) -> Referral:
+    membership = _filing_membership(actor, reporting_agency)
+    referral = _save(referral=None, actor=actor, agency=reporting_agency, data=data, complete=False)
+    record(action="referral.draft_created", actor=actor, membership=membership, target=referral,
+           child_id=referral.child_id, changes=_summary(referral))
+    return referral
+
+
+@transaction.atomic
+def referral_draft_update(*, actor, referral: Referral, data: ReferralData) -> Referral:
+    referral = _own_referral_for_update(actor, referral)
+    if not referral.is_draft:
+        raise ConflictError(_("This referral has been submitted. You can add an addendum instead."))
+    before = _summary(referral)
+    referral = _save(referral=referral, actor=actor, agency=referral.reporting_agency, data=data, complete=False)
+    record(action="referral.draft_updated", actor=actor, agency=referral.reporting_agency, role="reporter",
+           target=referral, child_id=referral.child_id, changes={"before": before, "after": _summary(referral)})
+    return referral
+
+
+def referral_file(*, actor, reporting_agency: Agency, data: ReferralData) -> Referral:
+    """Create and submit in one step (the API's default, and the form's «Send»)."""
+    membership = _filing_membership(actor, reporting_agency)
+    with transaction.atomic():
+        referral = _save(referral=None, actor=actor, agency=reporting_agency, data=data, complete=True)
+        return _submit(referral=referral, actor=actor, membership=membership)
+
+
+@transaction.atomic
+def referral_submit(*, actor, referral: Referral) -> Referral:
+    """Submit a draft: check it is complete, route it, suggest matches, notify."""
+    referral = _own_referral_for_update(actor, referral)
+    if not referral.is_draft:
+        raise ConflictError(_("This referral has already been submitted."))
+    membership = _filing_membership(actor, referral.reporting_agency)
+    errors = _Errors()
+    child = referral.child
+    _validate_complete(draft_data(referral), child.date_of_birth, child.municipality, errors)
+    errors.raise_if_any()
+    return _submit(referral=referral, actor=actor, membership=membership)
+
+
+def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
+    now = timezone.now()
+    referral.status = Referral.Status.SUBMITTED
+    referral.submitted_at = now
+    referral.save(update_fields=["status", "submitted_at", "updated_at"])
+
+    decisions, unresolved = routing.decide(referral)
+    matches = _suggest_matches(referral)
+    record(action="referral.submitted", actor=actor, membership=membership, target=referral,
+           child_id=referral.child_id,
+           changes={**_summary(referral), "routed_to": [d.agency.pk for d in decisions],
+                    "unresolved_kinds": unresolved, "match_suggestions": len(matches)})
+    for decision in decisions:
+        within = [r.acknowledge_within for r in decision.rules if r.acknowledge_within]
+        takes_unresolved = decision.agency.kind == Agency.Kind.CHILD_WELFARE and unresolved
+        routing_row = Routing.objects.create(
+            referral=referral, agency=decision.agency, legal_basis=decision.legal_basis,
+            is_fallback=decision.is_fallback, acknowledge_by=now + min(within) if within else None,
+            unresolved_kinds=unresolved if takes_unresolved else [],
+        )
+        routing_row.rules.set(decision.rules)
+        record(action="referral.routed", actor=actor, membership=membership, target=routing_row,
+               child_id=referral.child_id, legal_basis=decision.legal_basis.code,
+               changes={"reference": referral.reference, "agency": decision.agency.pk,
+                        "rules": [r.name for r in decision.rules], "fallback": decision.is_fallback})
+        notifications.enqueue(
+            event=Notification.Event.REFERRAL_ROUTED, referral=referral, agency=decision.agency,
+            recipient_ids=notifications.recipients_for_routing(decision.agency),
+        )
+    return referral
+
+
+def _suggest_matches(referral: Referral) -> list[ChildMatch]:
+    """Children already known who may be this child: the same national identity number
+    (exact, through the keyed hash), or a similar name with the same date of birth."""
+    child = referral.child
+    found: dict[int, ChildMatch] = {}
+    known = Child.objects.exclude(pk=child.pk).filter(referrals__status=Referral.Status.SUBMITTED)
+    if child.national_id_digest:
+        for candidate in known.filter(national_id_digest=child.national_id_digest).distinct():
+            found[candidate.pk] = ChildMatch(referral=referral, candidate=candidate, score=1.0,
+                                             method=ChildMatch.Method.NATIONAL_ID)
+    if child.date_of_birth is not None:
+        candidates = (known.filter(date_of_birth=child.date_of_birth).distinct()
+                      .only("pk", "given_name", "family_name", "date_of_birth")
+                      [:MATCH_CANDIDATES_PER_BIRTH_DATE])
+        for candidate in candidates:
+            if candidate.pk in found:
+                continue
+            score = matching.score(candidate.given_name, candidate.family_name, candidate.date_of_birth,
+                                   child.given_name, child.family_name, child.date_of_birth)
+            if score >= matching.MATCH_THRESHOLD:
+                found[candidate.pk] = ChildMatch(referral=referral, candidate=candidate, score=score,
+                                                 method=ChildMatch.Method.NAME_AND_BIRTH_DATE)
+    return ChildMatch.objects.bulk_create(found.values())
+
+
+def draft_data(referral: Referral) -> ReferralData:
+    """A referral's current content in the input shape (to check, or to fill a form)."""
+    child = referral.child
+    return ReferralData(
+        child=ChildData(
+            given_name=child.given_name, family_name=child.family_name, date_of_birth=child.date_of_birth,
+            age_uncertain=child.age_uncertain, estimated_age=child.estimated_age,
+            nationality=child.nationality, language=child.language,
+            interpreter_needed=child.interpreter_needed, unaccompanied_minor=child.unaccompanied_minor,
+            safe_contact=child.safe_contact, school=child.school, school_class=child.school_class,
+            municipality=child.municipality,
+        ),
+        categories=tuple(referral.categories.values_list("code", flat=True)),
+        indicators=tuple(referral.indicators.values_list("code", flat=True)),
+        duty_triggers=tuple(referral.duty_triggers), platforms=tuple(referral.platforms),
+        concern=referral.concern, observed_on=referral.observed_on, observed_where=referral.observed_where,
+        emergency_called=referral.emergency_called, emergency_called_at=referral.emergency_called_at,
+        guardians=tuple(GuardianData(name=g.name, informed=g.informed, contact=g.contact,
+                                     not_informed_reason=g.not_informed_reason)
+                        for g in referral.guardians.all()),
+        people=tuple(PersonData(role=p.role, name=p.name, description=p.description)
+                     for p in referral.people_of_concern.all()),
+        identifiers=tuple(IdentifierData(kind=i.kind, value=i.value, platform=i.platform)
+                          for i in referral.identifiers.all()),
+    )
+
+
+@transaction.atomic
+def referral_add_addendum(*, actor, referral: Referral, text: str) -> Addendum:
+    """After submitting, the reporter cannot edit, only add. The receiving agencies are told."""
+    referral = _own_referral_for_update(actor, referral)
+    if referral.is_draft:
+        raise ConflictError(_("Submit the referral first; until then you can edit it."))
+    addendum = Addendum(referral=referral, author=actor, text=(text or "").strip())
+    addendum.full_clean(exclude=["referral", "author"])
+    addendum.save()
+    record(action="referral.addendum_added", actor=actor, agency=referral.reporting_agency, role="reporter",
+           target=addendum, child_id=referral.child_id, changes={"reference": referral.reference})
+    for routing_row in referral.routings.select_related("agency"):
+        notifications.enqueue(
+            event=Notification.Event.REFERRAL_ADDENDUM, referral=referral, agency=routing_row.agency,
+            recipient_ids=notifications.recipients_for_routing(routing_row.agency),
+        )
+    return addendum
