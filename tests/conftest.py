@@ -22,6 +22,7 @@ class World:
     emergency: Agency
     police: Agency
     immigration: Agency
+    slt: Agency
     outsider_child_welfare: Agency
     outsider_school: Agency
     reporter: User
@@ -29,6 +30,8 @@ class World:
     second_coordinator: User
     caseworker: User
     liaison: User
+    emergency_coordinator: User
+    slt_coordinator: User
     immigration_officer: User
     auditor: User
     agency_admin: User
@@ -51,17 +54,20 @@ def world(db) -> World:
     emergency = AgencyFactory(name="Barnevernvakten", kind=Kind.CHILD_WELFARE_EMERGENCY, municipality=home)
     police = AgencyFactory(name="Politiet Sør-Øst", kind=Kind.POLICE, municipality=None, police_district=district)
     immigration = AgencyFactory(name="PU", kind=Kind.IMMIGRATION, municipality=None, police_district=district)
+    slt = AgencyFactory(name="SLT Drammen", kind=Kind.SLT, municipality=home)
     outsider_cw = AgencyFactory(name="Barneverntjenesten i Bergen", kind=Kind.CHILD_WELFARE, municipality=elsewhere)
     outsider_school = AgencyFactory(name="Bergen skole", kind=Kind.SCHOOL, municipality=elsewhere)
     return World(
         home=home, elsewhere=elsewhere, school=school, child_welfare=child_welfare, emergency=emergency,
-        police=police, immigration=immigration, outsider_child_welfare=outsider_cw,
+        police=police, immigration=immigration, slt=slt, outsider_child_welfare=outsider_cw,
         outsider_school=outsider_school,
         reporter=_member("reporter", school, Role.REPORTER),
         coordinator=_member("coordinator", child_welfare, Role.COORDINATOR),
         second_coordinator=_member("coordinator2", child_welfare, Role.COORDINATOR),
         caseworker=_member("caseworker", child_welfare, Role.CASEWORKER),
         liaison=_member("liaison", police, Role.LIAISON),
+        emergency_coordinator=_member("emergency", emergency, Role.COORDINATOR),
+        slt_coordinator=_member("sltcoordinator", slt, Role.COORDINATOR),
         immigration_officer=_member("immigration", immigration, Role.LIAISON),
         auditor=_member("auditor", child_welfare, Role.AUDITOR),
         agency_admin=_member("agencyadmin", child_welfare, Role.AGENCY_ADMIN),
@@ -85,8 +91,9 @@ def api():
 def referral_payload():
     return {
         "child": {"given_name": "Ola", "family_name": "Nordmann", "date_of_birth": "2012-05-17"},
-        "category": "B",
-        "concern": "Has been seen with several new phones and talks about 'oppdrag'.",
+        "categories": ["F"],
+        "duty_triggers": ["serious_neglect"],
+        "concern": "Comes to school hungry; has been seen with several new phones.",
     }
 
 

@@ -57,3 +57,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     agency = factory.SubFactory(AgencyFactory)
     role = Membership.Role.REPORTER
+
+
+def national_id(born, individual: int = 512) -> str:
+    """A valid fødselsnummer (classic check digits) for a child born in 2000-2039."""
+    from stdnum.no import fodselsnummer
+
+    base = f"{born:%d%m%y}{individual:03d}"
+    k1 = fodselsnummer.calc_check_digit1(base)
+    if k1 == "10":
+        return national_id(born, individual + 1)
+    k2 = fodselsnummer.calc_check_digit2(base + k1)
+    if k2 == "10":
+        return national_id(born, individual + 1)
+    return base + k1 + k2

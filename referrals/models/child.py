@@ -10,7 +10,7 @@ class Child(models.Model):
     """Identity may be incomplete: that never blocks filing. A person of uncertain age is
     treated as a child until the age is established."""
 
-    given_name = models.CharField(_("given name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     age_uncertain = models.BooleanField(_("age uncertain"), default=False)
