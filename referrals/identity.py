@@ -82,6 +82,9 @@ MESSAGES = {
 }
 
 
+_UNDECRYPTABLE = "The national identity number could not be decrypted."
+
+
 class NationalIdDecryptionError(Exception):
     """A stored token could not be decrypted with any configured key.
 
@@ -227,7 +230,7 @@ def decrypt_national_id(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode("ascii")).decode("ascii")
     except (InvalidToken, UnicodeError):
-        raise NationalIdDecryptionError("The national identity number could not be decrypted.") from None
+        raise NationalIdDecryptionError(_UNDECRYPTABLE) from None
 
 
 def rotate_national_id_token(token: str) -> str:
@@ -239,7 +242,7 @@ def rotate_national_id_token(token: str) -> str:
     try:
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
     except (InvalidToken, UnicodeError):
-        raise NationalIdDecryptionError("The national identity number could not be decrypted.") from None
+        raise NationalIdDecryptionError(_UNDECRYPTABLE) from None
 
 
 def _fernet() -> MultiFernet:

@@ -14,7 +14,8 @@ lean towards suggesting, within firm limits:
   tolerance because one letter is often a different name there (Ola/Ole, Per/Pål);
 * additionally, and at a lower score: names equal once spaces are ignored ("Anne Marie"
   / "Annemarie"), and names equal when æ/ø/å were typed as plain a/o ("Odegard" /
-  "Ødegård"), as happens in systems without Norwegian letters.
+  "Ødegård"), as happens in systems without Norwegian letters. Neither of these allows a
+  further typo: each already is one difference, and two differences are not a match.
 
 A consequence to know: a length-4 name and the 3-letter name one deletion away (Olav/Ola)
 are treated as a possible typo of each other. That is the price of catching "Nora"/"Nra".
@@ -62,8 +63,7 @@ _SAME_ORDER = 1.0
 _REORDERED = 0.95
 _SAME_WITHOUT_SPACES = 0.9
 _ONE_TYPO = 0.85
-_LOOSE_SPELLING = 0.85
-_LOOSE_SPELLING_ONE_TYPO = 0.8
+_LOOSE_SPELLING = 0.8
 _PARTIAL_MAX = 0.6
 
 # Letters mapped as Norwegian (and German/Swedish) conventions write them without the
@@ -84,20 +84,25 @@ _DIGRAPHS = re.compile(r"aa|ae|oe|ue")
 def normalise_name(s: str | None) -> str:
     """A comparable spelling: "Bjørn Ødegård" and "Bjoern  Oedegaard" both give "bjoern oedegaard".
 
-    Steps, each for a reason: NFC first so that a decomposed "å" (a + ring, as some Mac
-    and web input produces) is mapped to "aa" and not stripped to "a"; casefold; the
+    Steps, each for a reason: NFKC first so that a decomposed "å" (a + ring, as some Mac
+    and web input produces) is mapped to "aa" and not stripped to "a", and look-alike
+    compatibility letters (full-width, ligatures) become plain ones; casefold; the
     transliteration table; accents stripped (é→e, ñ→n); apostrophes dropped (O'Neil);
     any other non-letter/digit (hyphen, dot, underscore) becomes a space; spaces collapsed.
     Non-Latin scripts are kept as they are (casefolded): no guessing transliterations.
     """
     if not s:
         return ""
-    text = unicodedata.normalize("NFC", s).casefold().translate(_TRANSLITERATION)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    # Again: NFKD can expose a mapped letter (e.g. "ǿ" → "ø" + accent).
-    text = text.translate(_TRANSLITERATION).translate(_APOSTROPHES)
+    text = unicodedata.normalize("NFKC", s).casefold().translate(_TRANSLITERATION)
+    text = _strip_marks(text)
+    # Again: stripping can expose a letter to fold or map (e.g. "ǿ" → "ø" + accent).
+    text = _strip_marks(text.casefold().translate(_TRANSLITERATION)).translate(_APOSTROPHES)
     text = "".join(c if c.isalnum() else " " for c in text)
     return " ".join(text.split())
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def name_keys(given: str | None, family: str | None) -> tuple[str, ...]:
@@ -105,7 +110,7 @@ def name_keys(given: str | None, family: str | None) -> tuple[str, ...]:
 
     Contents and why each is needed for "every match shares a key":
     * every normalised token, and its loose spelling: with two or more tokens, a match
-      leaves all tokens but at most one identical;
+      leaves all tokens but at most one identical (all, for the loose spelling);
     * the tokens joined without spaces, in both given/family orders: "Annemarie" vs
       "Anne Marie" shares no token;
     * for a one-token name only, the token with each single character deleted (for
@@ -123,8 +128,7 @@ def name_keys(given: str | None, family: str | None) -> tuple[str, ...]:
     keys.add("".join(given_tokens + family_tokens))
     keys.add("".join(family_tokens + given_tokens))
     if len(tokens) == 1:
-        for token in {tokens[0], loose[0]}:
-            keys.update(_deletion_variants(token))
+        keys.update(_deletion_variants(tokens[0]))
     return tuple(sorted({key[:NAME_KEY_MAX_LENGTH] for key in keys}))
 
 
@@ -150,20 +154,13 @@ def score(
     a, b = a_given + a_family, b_given + b_family
     if not a or not b:
         return 0.0
-    strict = _token_agreement(a, b, same_order=_SAME_ORDER, reordered=_REORDERED, typo=_ONE_TYPO)
-    if strict is not None:
-        return strict
+    agreement = _token_agreement(a, b)
+    if agreement is not None:
+        return agreement
     if _compact_forms(a_given, a_family) & _compact_forms(b_given, b_family):
         return _SAME_WITHOUT_SPACES
-    loose = _token_agreement(
-        [_loosen(t) for t in a],
-        [_loosen(t) for t in b],
-        same_order=_LOOSE_SPELLING,
-        reordered=_LOOSE_SPELLING,
-        typo=_LOOSE_SPELLING_ONE_TYPO,
-    )
-    if loose is not None:
-        return loose
+    if Counter(_loosen(t) for t in a) == Counter(_loosen(t) for t in b):
+        return _LOOSE_SPELLING
     return _partial_overlap(a, b)
 
 
@@ -176,7 +173,8 @@ def is_match(
     dob: date | None,
 ) -> bool:
     """Whether to suggest the candidate as possibly the same child."""
-    return score(candidate_given, candidate_family, candidate_dob, given, family, dob) >= MATCH_THRESHOLD
+    similarity = score(candidate_given, candidate_family, candidate_dob, given, family, dob)
+    return similarity >= MATCH_THRESHOLD
 
 
 # --- Helpers --------------------------------------------------------------------------
@@ -201,9 +199,7 @@ def _deletion_variants(token: str) -> set[str]:
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
 
 
-def _token_agreement(
-    a: list[str], b: list[str], *, same_order: float, reordered: float, typo: float
-) -> float | None:
+def _token_agreement(a: list[str], b: list[str]) -> float | None:
     """Score if the token lists agree (any order, at most one typo), else None.
 
     Order-free by comparing multisets: the tokens left over on each side after removing
@@ -211,14 +207,14 @@ def _token_agreement(
     "one leftover on each side, at distance 1". Symmetric by construction.
     """
     if a == b:
-        return same_order
+        return _SAME_ORDER
     only_a, only_b = Counter(a) - Counter(b), Counter(b) - Counter(a)
     if not only_a and not only_b:
-        return reordered
+        return _REORDERED
     if only_a.total() == 1 and only_b.total() == 1:
         (token_a,), (token_b,) = only_a, only_b
         if _is_one_typo(token_a, token_b):
-            return typo
+            return _ONE_TYPO
     return None
 
 

@@ -24,6 +24,9 @@ def test_a_concern_goes_from_the_teacher_to_the_coordinator_and_not_to_an_outsid
     # The teacher files the concern through the form.
     teacher = login(new_page(), live_server, world.reporter.username, PASSWORD)
     teacher.goto(f"{live_server.url}/referrals/new/")
+    # First the form asks whether the child is in immediate danger; this one is not.
+    with teacher.expect_navigation():
+        teacher.locator("a[href='?danger=no']").click()
     form = teacher.locator("form", has=teacher.locator("textarea[name=concern]"))
     agency = form.locator("select[name=reporting_agency]")
     assert agency.locator("option").all_inner_texts() == ["Fjell skole"]
@@ -31,11 +34,19 @@ def test_a_concern_goes_from_the_teacher_to_the_coordinator_and_not_to_an_outsid
     form.locator("input[name=family_name]").fill("Nordmann")
     form.locator("input[name=date_of_birth]").fill("2011-03-02")  # <input type=date>: ISO
     form.locator("input[name=estimated_age]").fill("")
-    form.locator("input[name=category][value=B]").check()
+    # Category B, recruitment to violence for hire: two of its signs, the platforms, and
+    # the recruiter's username.
+    form.locator("input[name=indicators][value=B-moved-platform]").check()
+    form.locator("input[name=indicators][value=B-jobs-talk]").check()
+    form.locator("input[name=platforms][value=snapchat]").check()
+    form.locator("input[name=platforms][value=telegram]").check()
+    form.locator("select[name=identifiers-0-kind]").select_option("username")
+    form.locator("select[name=identifiers-0-platform]").select_option("telegram")
+    form.locator("input[name=identifiers-0-value]").fill("@oppdrag_bossen")
     form.locator("textarea[name=concern]").fill("Talks about <b>oppdrag</b> and new phones.")
     screenshot(teacher, "1-referral-form")
     with teacher.expect_navigation():
-        form.locator("button[type=submit]").click()
+        form.locator("button[name=action][value=submit]").click()
 
     receipt = teacher.locator("section[aria-labelledby=receipt-title]")
     assert receipt.is_visible(), teacher.inner_text("main")
@@ -53,7 +64,13 @@ def test_a_concern_goes_from_the_teacher_to_the_coordinator_and_not_to_an_outsid
     referral = Referral.objects.select_related("child").get(reference=reference)
     assert referral.reporter == world.reporter and referral.reporting_agency == world.school
     assert (referral.child.given_name, referral.child.family_name) == ("Kari", "Nordmann")
-    assert referral.category == "B"
+    assert list(referral.categories.values_list("code", flat=True)) == ["B"]
+    assert set(referral.indicators.values_list("code", flat=True)) == {"B-moved-platform", "B-jobs-talk"}
+    assert list(referral.identifiers.values_list("normalized", flat=True)) == ["oppdrag_bossen"]
+    # Routed, with reasons shown, to child welfare, the police liaison and SLT.
+    routed_to = teacher.locator("section[aria-labelledby=routing-title]").inner_text()
+    for agency in (world.child_welfare, world.police, world.slt):
+        assert agency.name in routed_to
 
     # The coordinator, in another browser context, finds it in the queue and opens it.
     coordinator = login(new_page(), live_server, world.coordinator.username, PASSWORD)
