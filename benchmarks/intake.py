@@ -31,11 +31,11 @@ def main() -> None:
 
     from rest_framework.test import APIClient
 
-    from agencies.models import Agency, Membership, Municipality, User
+    from agencies.models import Agency, Municipality, User
     from referrals.models import Child, Referral
     from referrals.services import intake
 
-    from .generate import GIVEN, FAMILY, children_and_referrals
+    from .generate import FAMILY, GIVEN, children_and_referrals
 
     reporter = User.objects.get(username="laerer")
     school = Agency.objects.get(kind=Agency.Kind.SCHOOL, memberships__user=reporter)

@@ -7,7 +7,15 @@ from agencies import roles
 from agencies.models import Agency, Municipality
 
 from . import services
-from .models import CONCERN_MAX_LENGTH, Category, DutyTrigger, Identifier, Indicator, PersonOfConcern, Platform
+from .models import (
+    CONCERN_MAX_LENGTH,
+    Category,
+    DutyTrigger,
+    Identifier,
+    Indicator,
+    PersonOfConcern,
+    Platform,
+)
 
 CHILD_FIELDS = ["given_name", "family_name", "date_of_birth", "national_id", "age_uncertain", "estimated_age",
                 "nationality", "language", "interpreter_needed", "unaccompanied_minor", "safe_contact",

@@ -1,16 +1,12 @@
 """Every write to referrals. One module per concern:
 
+intake_input  what a reporter sends, and its validation
 intake   drafts, submission (routing, matching, notifications), addenda
 inbox    notifications read in the in-app inbox
 """
 
 from .inbox import notification_mark_read
 from .intake import (
-    ChildData,
-    GuardianData,
-    IdentifierData,
-    PersonData,
-    ReferralData,
     draft_data,
     referral_add_addendum,
     referral_draft_create,
@@ -18,6 +14,7 @@ from .intake import (
     referral_file,
     referral_submit,
 )
+from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",

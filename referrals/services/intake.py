@@ -4,8 +4,7 @@ Every function validates, changes, audits and enqueues notifications in one tran
 on any error nothing is saved. Web views and the API call these same functions.
 """
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import roles
-from agencies.models import Agency, Membership, Municipality
+from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 from config.exceptions import ConflictError
@@ -25,100 +24,27 @@ from ..models import (
     Category,
     Child,
     ChildMatch,
-    DutyTrigger,
     Guardian,
     Identifier,
-    Indicator,
     Notification,
     PersonOfConcern,
-    Platform,
     Referral,
     Routing,
     Urgency,
 )
+from .intake_input import (
+    ChildData,
+    Errors,
+    GuardianData,
+    IdentifierData,
+    PersonData,
+    ReferralData,
+    child_birth_date,
+    validate_complete,
+    validate_shape,
+)
 
-MAX_GUARDIANS = 2
-MAX_PEOPLE = 10
-MAX_IDENTIFIERS = 30
 MATCH_CANDIDATES_PER_BIRTH_DATE = 500
-
-
-@dataclass(frozen=True)
-class ChildData:
-    given_name: str = ""
-    family_name: str = ""
-    date_of_birth: date | None = None
-    national_id: str = ""
-    age_uncertain: bool = False
-    estimated_age: int | None = None
-    nationality: str = ""
-    language: str = ""
-    interpreter_needed: bool = False
-    unaccompanied_minor: bool = False
-    safe_contact: str = ""
-    school: Agency | None = None
-    school_class: str = ""
-    municipality: Municipality | None = None
-
-
-@dataclass(frozen=True)
-class GuardianData:
-    name: str
-    informed: bool
-    contact: str = ""
-    not_informed_reason: str = ""
-
-
-@dataclass(frozen=True)
-class PersonData:
-    role: str
-    name: str = ""
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class IdentifierData:
-    kind: str
-    value: str
-    platform: str = ""
-
-
-@dataclass(frozen=True)
-class ReferralData:
-    """Everything a reporter records. The same shape for a draft and a submission."""
-
-    child: ChildData = field(default_factory=ChildData)
-    categories: tuple[str, ...] = ()
-    indicators: tuple[str, ...] = ()
-    duty_triggers: tuple[str, ...] = ()
-    platforms: tuple[str, ...] = ()
-    concern: str = ""
-    observed_on: date | None = None
-    observed_where: str = ""
-    emergency_called: bool = False
-    emergency_called_at: datetime | None = None
-    guardians: tuple[GuardianData, ...] = ()
-    people: tuple[PersonData, ...] = ()
-    identifiers: tuple[IdentifierData, ...] = ()
-
-
-class _Errors:
-    """Collects field messages, so that a reporter sees every problem at once."""
-
-    def __init__(self):
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field_name: str, message: str) -> None:
-        self.by_field.setdefault(field_name, []).append(str(message))
-
-    def merge(self, exc: ValidationError, prefix: str = "") -> None:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                self.add(f"{prefix}{name}" if name != "__all__" else (prefix.rstrip(".") or "__all__"), message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
 
 
 # --- permission ------------------------------------------------------------------------
@@ -138,100 +64,6 @@ def _own_referral_for_update(actor, referral: Referral) -> Referral:
     if referral.reporter_id != actor.pk:
         raise PermissionDenied(_("Only the reporter can change this referral."))
     return referral
-
-
-# --- validation ------------------------------------------------------------------------
-
-
-def _validate_shape(data: ReferralData, errors: _Errors) -> tuple[list[Category], list[Indicator]]:
-    """Checks that hold for drafts as well as submissions."""
-    today = timezone.localdate()
-    categories = list(Category.objects.filter(code__in=set(data.categories)))
-    if len(categories) != len(set(data.categories)):
-        errors.add("categories", _("Unknown category."))
-    indicators = list(Indicator.objects.filter(code__in=set(data.indicators), is_active=True)
-                      .select_related("category"))
-    if len(indicators) != len(set(data.indicators)):
-        errors.add("indicators", _("Unknown indicator."))
-    if not set(data.duty_triggers) <= set(DutyTrigger.values):
-        errors.add("duty_triggers", _("Unknown duty-to-report trigger."))
-    if not set(data.platforms) <= set(Platform.values):
-        errors.add("platforms", _("Unknown platform."))
-    if data.observed_on and data.observed_on > today:
-        errors.add("observed_on", _("The date cannot be in the future."))
-    if data.emergency_called_at and data.emergency_called_at > timezone.now() + timedelta(minutes=5):
-        errors.add("emergency_called_at", _("The time of the call cannot be in the future."))
-    if len(data.guardians) > MAX_GUARDIANS:
-        errors.add("guardians", _("Give at most two guardians."))
-    for index, guardian in enumerate(data.guardians):
-        if not guardian.name.strip():
-            errors.add(f"guardians.{index}.name", _("Give the guardian's name."))
-        if not guardian.informed and not guardian.not_informed_reason.strip():
-            errors.add(f"guardians.{index}.not_informed_reason",
-                       _("Say why the guardian has not been told."))
-    if len(data.people) > MAX_PEOPLE:
-        errors.add("people", _("Give at most %(count)d people of concern.") % {"count": MAX_PEOPLE})
-    for index, person in enumerate(data.people):
-        if person.role not in PersonOfConcern.Role.values:
-            errors.add(f"people.{index}.role", _("Unknown role."))
-        if not (person.name.strip() or person.description.strip()):
-            errors.add(f"people.{index}.name", _("Give a name, an alias or a description."))
-    if len(data.identifiers) > MAX_IDENTIFIERS:
-        errors.add("identifiers", _("Give at most %(count)d identifiers.") % {"count": MAX_IDENTIFIERS})
-    for index, ident in enumerate(data.identifiers):
-        if ident.kind not in Identifier.Kind.values:
-            errors.add(f"identifiers.{index}.kind", _("Unknown kind of identifier."))
-        if ident.platform and ident.platform not in Platform.values:
-            errors.add(f"identifiers.{index}.platform", _("Unknown platform."))
-        if not normalize_identifier(ident.kind, ident.value):
-            errors.add(f"identifiers.{index}.value", _("Give the identifier."))
-    school = data.child.school
-    if school is not None and school.kind != Agency.Kind.SCHOOL:
-        errors.add("child.school", _("Choose a school."))
-    return categories, indicators
-
-
-def _child_birth_date(data: ChildData, errors: _Errors) -> tuple[date | None, str]:
-    """The date of birth (from the number when not given) and the normalised number."""
-    number = ""
-    dob = data.date_of_birth
-    if data.national_id.strip():
-        try:
-            number = identity.validate_national_id(data.national_id)
-        except ValidationError as exc:
-            for message in exc.messages:
-                errors.add("child.national_id", message)
-        else:
-            from_number = identity.birth_date_from_national_id(number)
-            if dob is None:
-                dob = from_number
-            elif dob != from_number:
-                errors.add("child.date_of_birth",
-                           _("The date of birth does not match the national identity number."))
-    if dob is not None:
-        today = timezone.localdate()
-        if dob > today:
-            errors.add("child.date_of_birth", _("The date of birth cannot be in the future."))
-        elif routing.age_on(today, dob, None) >= 18 and not data.age_uncertain:
-            errors.add("child.date_of_birth", _(
-                "The date of birth makes the child 18 or older. If the age is uncertain, "
-                "tick «age uncertain» and give an estimated age."))
-    return dob, number
-
-
-def _validate_complete(data: ReferralData, dob: date | None, municipality, errors: _Errors) -> None:
-    """What a submission needs beyond a draft. A missing identity never blocks filing."""
-    if not data.categories and not data.indicators:
-        errors.add("categories", _("Choose at least one category."))
-    if not data.concern.strip():
-        errors.add("concern", _("Describe what you have observed."))
-    if dob is None and data.child.estimated_age is None:
-        errors.add("child.estimated_age", _(
-            "Give the date of birth, the national identity number or an estimated age."))
-    if data.child.age_uncertain and data.child.estimated_age is None:
-        errors.add("child.estimated_age", _("Give an estimated age when the age is uncertain."))
-    if municipality is None:
-        errors.add("child.municipality", _("Choose the child's municipality."))
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -261,13 +93,13 @@ def _urgency(categories: list[Category], data: ReferralData) -> str:
 
 def _save(*, referral: Referral | None, actor, agency: Agency, data: ReferralData, complete: bool) -> Referral:
     """Validate everything, then write the referral, its child and its parts."""
-    errors = _Errors()
-    categories, indicators = _validate_shape(data, errors)
-    dob, number = _child_birth_date(data.child, errors)
+    errors = Errors()
+    categories, indicators = validate_shape(data, errors)
+    dob, number = child_birth_date(data.child, errors)
     municipality = data.child.municipality or (data.child.school.municipality if data.child.school else None) \
         or agency.municipality
     if complete:
-        _validate_complete(data, dob, municipality, errors)
+        validate_complete(data, dob, municipality, errors)
     errors.raise_if_any()
 
     # Indicators imply their categories.
@@ -372,9 +204,9 @@ def referral_submit(*, actor, referral: Referral) -> Referral:
     if not referral.is_draft:
         raise ConflictError(_("This referral has already been submitted."))
     membership = _filing_membership(actor, referral.reporting_agency)
-    errors = _Errors()
+    errors = Errors()
     child = referral.child
-    _validate_complete(draft_data(referral), child.date_of_birth, child.municipality, errors)
+    validate_complete(draft_data(referral), child.date_of_birth, child.municipality, errors)
     errors.raise_if_any()
     return _submit(referral=referral, actor=actor, membership=membership)
 
