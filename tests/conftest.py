@@ -44,7 +44,19 @@ def _member(username, agency, role, **extra):
 
 
 @pytest.fixture
-def world(db) -> World:
+def reference_data(db):
+    """The taxonomy, legal bases and routing rules a data migration loads. A transactional
+    test flushes every table afterwards, migration data included, so tests that follow one
+    load it again (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("referrals.migrations.0002_taxonomy_and_routing_rules").load(apps, None)
+
+
+@pytest.fixture
+def world(db, reference_data) -> World:
     district = PoliceDistrictFactory(code="sor-ost", name="Sør-Øst politidistrikt")
     home = MunicipalityFactory(number="3301", name="Drammen", police_district=district)
     elsewhere = MunicipalityFactory(number="4601", name="Bergen",
