@@ -17,6 +17,11 @@ READ_ROUTED_REFERRAL = "referral.read_routed"
 RECEIVE_ROUTING_NOTICE = "referral.receive_routing_notice"
 READ_AUDIT = "audit.read"
 EDIT_ROUTING_RULES = "routing.edit_rules"
+DECIDE = "referral.decide"
+ASSIGN_CASEWORKER = "referral.assign"
+BE_ASSIGNED = "referral.be_assigned"
+WRITE_NOTE = "referral.write_note"
+RECEIVE_ESCALATION = "referral.receive_escalation"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -28,6 +33,13 @@ MATRIX: dict[str, frozenset[str]] = {
     RECEIVE_ROUTING_NOTICE: frozenset({Role.COORDINATOR, Role.LIAISON}),
     READ_AUDIT: frozenset({Role.AUDITOR}),
     EDIT_ROUTING_RULES: frozenset({Role.AGENCY_ADMIN}),
+    # Triage: coordinators decide and assign; an assigned caseworker works on the referral
+    # through a django-guardian grant on that one referral.
+    DECIDE: frozenset({Role.COORDINATOR}),
+    ASSIGN_CASEWORKER: frozenset({Role.COORDINATOR}),
+    BE_ASSIGNED: frozenset({Role.CASEWORKER, Role.COORDINATOR}),
+    WRITE_NOTE: frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON}),
+    RECEIVE_ESCALATION: frozenset({Role.COORDINATOR, Role.AGENCY_ADMIN}),
 }
 
 

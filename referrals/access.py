@@ -11,7 +11,7 @@ from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from .models import Referral, Routing
+from .models import Referral, ReferralUserObjectPermission, Routing
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,25 @@ def grant_for(user, referral: Referral) -> Grant | None:
         .order_by("pk")
         .first()
     )
+    if membership is None:
+        membership = _assigned_caseworker_membership(user, referral)
     if membership is not None:
         basis = referral.routings.filter(agency=membership.agency).values_list("legal_basis__code", flat=True).first()
         return Grant(agency=membership.agency, role=membership.role, legal_basis=basis or "")
     if referral.reporter_id == user.pk:
         return Grant(agency=referral.reporting_agency, role=Membership.Role.REPORTER)
     return None
+
+
+def _assigned_caseworker_membership(user, referral: Referral) -> Membership | None:
+    """A caseworker reads a referral through the django-guardian grant the assignment
+    service gave them on that one referral (and only while they still hold the role)."""
+    granted = ReferralUserObjectPermission.objects.filter(
+        user=user, content_object=referral, permission__codename="work_on_referral").exists()
+    if not granted:
+        return None
+    return (roles.memberships_for(user, roles.BE_ASSIGNED)
+            .filter(agency__routings__referral=referral).order_by("pk").first())
 
 
 def access_referral(*, user, reference: str, action: str = "referral.read") -> tuple[Referral, Grant]:

@@ -52,7 +52,8 @@ def reference_data(db):
 
     from django.apps import apps
 
-    importlib.import_module("referrals.migrations.0002_taxonomy_and_routing_rules").load(apps, None)
+    for migration in ("0002_taxonomy_and_routing_rules", "0004_statutory_clocks"):
+        importlib.import_module(f"referrals.migrations.{migration}").load(apps, None)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ child         the child a concern is about, and suggested matches with known chi
 referral      the referral (concern) itself, its guardians, people of concern,
               identifiers and addenda
 routing       routing rules (data) and the routings they produced
+triage        statutory clocks, deadlines, decisions, feedback, assignments, cases, notes
 notification  the outbox
 permissions   django-guardian direct foreign-key grants on referrals
 """
@@ -23,9 +24,11 @@ from .referral import (
 )
 from .routing import Routing, RoutingRule
 from .taxonomy import Category, DutyTrigger, Indicator, LegalBasis, Platform, Urgency
+from .triage import Assignment, Case, Deadline, Decision, Feedback, Note, StatutoryClock
 
 __all__ = [
-    "CONCERN_MAX_LENGTH", "Addendum", "Category", "Child", "ChildMatch", "DutyTrigger", "Guardian",
+    "CONCERN_MAX_LENGTH", "Addendum", "Assignment", "Case", "Deadline", "Decision", "Feedback", "Note",
+    "StatutoryClock", "Category", "Child", "ChildMatch", "DutyTrigger", "Guardian",
     "Identifier", "Indicator", "LegalBasis", "Notification", "PersonOfConcern", "Platform", "Referral",
     "ReferralGroupObjectPermission", "ReferralUserObjectPermission", "Routing", "RoutingRule",
     "Urgency", "new_reference",

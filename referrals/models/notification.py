@@ -16,6 +16,11 @@ class Notification(models.Model):
     class Event(models.TextChoices):
         REFERRAL_ROUTED = "referral.routed", _("A referral was routed to your agency")
         REFERRAL_ADDENDUM = "referral.addendum", _("The reporter added information to a referral")
+        FEEDBACK_SENT = "referral.feedback", _("Child welfare has sent you feedback on a referral")
+        ASSIGNED = "referral.assigned", _("A referral was assigned to you")
+        DEADLINE_SOON = "deadline.soon", _("A deadline is two days away")
+        DEADLINE_TODAY = "deadline.today", _("A deadline is today")
+        DEADLINE_BREACHED = "deadline.breached", _("A statutory deadline has been missed")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("recipient"))

@@ -22,7 +22,13 @@ def new_reference() -> str:
 class Referral(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Received")
+        SUBMITTED = "submitted", _("Received, awaiting review")
+        EMERGENCY = "emergency", _("Emergency measure taken")
+        INVESTIGATING = "investigating", _("Under investigation")
+        DISMISSED = "dismissed", _("Dismissed")
+        CLOSED = "closed", _("Investigation ended")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.EMERGENCY, Status.INVESTIGATING)
 
     reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_reference,
                                  editable=False)
@@ -48,6 +54,10 @@ class Referral(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("received"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="assigned_referrals", verbose_name=_("caseworker"))
+    case = models.ForeignKey("referrals.Case", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="referrals", verbose_name=_("case"))
 
     class Meta:
         verbose_name = _("referral")
@@ -57,6 +67,10 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
 
     @property
     def is_draft(self) -> bool:

@@ -79,6 +79,11 @@ class Routing(models.Model):
     )
     acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     created_at = models.DateTimeField(_("routed"), auto_now_add=True)
+    # The agency's queue reads these copies, kept by the services, so that a page deep in a
+    # queue of a million rows is one index range scan (keyset over urgency, due, id).
+    is_open = models.BooleanField(_("in the queue"), default=True)
+    urgency = models.CharField(_("urgency"), max_length=2, default="P1")
+    due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("routing")
@@ -86,7 +91,10 @@ class Routing(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["referral", "agency"], name="routing_one_per_agency"),
         ]
-        indexes = [models.Index(fields=["agency", "created_at"])]
+        indexes = [
+            models.Index(fields=["agency", "created_at"]),
+            models.Index(fields=["agency", "is_open", "urgency", "due_at", "id"], name="routing_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.referral} → {self.agency}"

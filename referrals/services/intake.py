@@ -18,6 +18,7 @@ from audit.recorder import record
 from config.exceptions import ConflictError
 
 from .. import identity, matching, notifications, routing
+from . import triage
 from ..links import normalize_identifier
 from ..models import (
     Addendum,
@@ -223,6 +224,7 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
            child_id=referral.child_id,
            changes={**_summary(referral), "routed_to": [d.agency.pk for d in decisions],
                     "unresolved_kinds": unresolved, "match_suggestions": len(matches)})
+    review = triage.open_deadlines_at_receipt(referral, actor=actor)
     for decision in decisions:
         within = [r.acknowledge_within for r in decision.rules if r.acknowledge_within]
         takes_unresolved = decision.agency.kind == Agency.Kind.CHILD_WELFARE and unresolved
@@ -230,6 +232,9 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
             referral=referral, agency=decision.agency, legal_basis=decision.legal_basis,
             is_fallback=decision.is_fallback, acknowledge_by=now + min(within) if within else None,
             unresolved_kinds=unresolved if takes_unresolved else [],
+            urgency=referral.urgency,
+            due_at=review.due_at if decision.agency.kind == Agency.Kind.CHILD_WELFARE or not within
+            else now + min(within),
         )
         routing_row.rules.set(decision.rules)
         record(action="referral.routed", actor=actor, membership=membership, target=routing_row,
