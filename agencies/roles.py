@@ -56,5 +56,11 @@ def memberships_for(user, action: str) -> QuerySet[Membership]:
     ).select_related("agency")
 
 
+def memberships_for_agency(agency, action: str) -> QuerySet[Membership]:
+    """The active memberships in one agency whose role allows the action."""
+    return Membership.objects.filter(agency=agency, is_active=True, user__is_active=True,
+                                     role__in=roles_for(action))
+
+
 def can(user, action: str) -> bool:
     return memberships_for(user, action).exists()

@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.sweep_unsent_notifications",
         "schedule": timedelta(seconds=60),
     },
+    "check-statutory-deadlines": {
+        "task": "referrals.tasks.check_deadlines",
+        "schedule": timedelta(minutes=10),
+    },
 }
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env.int("SAMVIRKE_SWEEP_AFTER_SECONDS", default=60))
 

@@ -2,6 +2,8 @@
 the same transaction. If the audit row cannot be written, nothing is returned."""
 
 from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -9,6 +11,7 @@ from agencies import roles
 from agencies.models import Agency, Membership
 from audit.recorder import build, record, record_many
 
+from . import queue
 from .access import Grant, access_referral, grant_for
 from .links import Link, links_for
 from .models import Addendum, ChildMatch, Notification, Referral, Routing
@@ -33,15 +36,22 @@ def queue_membership(user, agency_id: int | None) -> Membership:
     return memberships[0]
 
 
-def referral_queue(*, agency: Agency) -> QuerySet[Referral]:
-    """An agency's received referrals, most urgent first, then oldest first. Not yet read:
-    pass the page shown to audit_list_read()."""
-    return (
-        Referral.objects.filter(routings__agency=agency, status=Referral.Status.SUBMITTED)
-        .select_related("child", "reporting_agency")
-        .prefetch_related("categories")
-        .order_by("urgency", "submitted_at", "id")
-    )
+def queue_page(*, user, membership: Membership, filters: queue.Filters, cursor: str = "", size: int = 25):
+    """One audited page of an agency's queue, with the counts per filter."""
+    result = queue.page(membership.agency, filters, cursor=cursor, size=size)
+    result.counts = queue.counts(membership.agency)
+    with transaction.atomic():
+        audit_list_read(user=user, referrals=[row.referral for row in result.rows], agency=membership.agency,
+                        role=membership.role, action="referral.listed")
+    return result
+
+
+def assignable_caseworkers(agency: Agency):
+    """The people of an agency a referral can be assigned to."""
+    from agencies.models import User
+
+    return (User.objects.filter(memberships__in=roles.memberships_for_agency(agency, roles.BE_ASSIGNED))
+            .distinct().order_by("first_name", "last_name", "username"))
 
 
 def referrals_filed_by(*, user) -> QuerySet[Referral]:
@@ -117,6 +127,50 @@ def identifier_links(*, user, referral: Referral, grant: Grant) -> list[Link]:
         return other_grant is not None and other_grant.role != roles.Role.REPORTER
 
     return links_for(referral, can_see=can_see)
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def chronology(*, user, reference: str) -> list[dict]:
+    """Everything that happened on a referral, in time order, for someone with access.
+    Internal notes appear only to the agency that wrote them. The read is audited."""
+    referral, grant = access_referral(user=user, reference=reference, action="referral.chronology")
+    with transaction.atomic():
+        record(action="referral.chronology_read", actor=user, agency=grant.agency, role=grant.role,
+               target=referral, child_id=referral.child_id, changes={"reference": referral.reference})
+        entries = [{"at": referral.submitted_at or referral.created_at, "what": _("Received"),
+                    "who": _name(referral.reporter), "detail": referral.reporting_agency.name}]
+        for r in referral.routings.select_related("agency", "legal_basis"):
+            entries.append({"at": r.created_at, "what": _("Routed"), "who": "",
+                            "detail": f"{r.agency.name} ({r.legal_basis.law_reference})"})
+        for d in referral.deadlines.select_related("clock"):
+            entries.append({"at": d.starts_at, "what": _("Clock started: %(clock)s") % {"clock": d.get_kind_display()},
+                            "who": "", "detail": _("due %(due)s, %(law)s") % {
+                                "due": formats.date_format(timezone.localtime(d.due_at), "SHORT_DATETIME_FORMAT"),
+                                "law": d.clock.law_reference}})
+            if d.met_at:
+                entries.append({"at": d.met_at, "what": _("Deadline met: %(clock)s") % {"clock": d.get_kind_display()},
+                                "who": "", "detail": ""})
+        for d in referral.decisions.select_related("decided_by", "target_agency"):
+            detail = d.justification or (d.target_agency.name if d.target_agency else "")
+            entries.append({"at": d.decided_at, "what": d.get_kind_display(), "who": _name(d.decided_by),
+                            "detail": detail})
+        for f in referral.feedback.select_related("sent_by"):
+            entries.append({"at": f.sent_at, "what": _("Feedback to the reporter: %(kind)s") % {
+                "kind": f.get_kind_display()}, "who": _name(f.sent_by), "detail": f.message})
+        for a in referral.assignments.select_related("caseworker", "assigned_by"):
+            entries.append({"at": a.assigned_at, "what": _("Caseworker assigned"), "who": _name(a.assigned_by),
+                            "detail": _name(a.caseworker)})
+            if a.ended_at:
+                entries.append({"at": a.ended_at, "what": _("Caseworker unassigned"), "who": "",
+                                "detail": _name(a.caseworker)})
+        for a in referral.addenda.select_related("author"):
+            entries.append({"at": a.created_at, "what": _("Addendum"), "who": _name(a.author), "detail": a.text})
+        for n in referral.notes.filter(agency=grant.agency).select_related("author"):
+            entries.append({"at": n.created_at, "what": _("Internal note"), "who": _name(n.author), "detail": n.text})
+    return sorted(entries, key=lambda e: e["at"])
 
 
 def inbox(*, user) -> QuerySet[Notification]:

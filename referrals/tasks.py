@@ -76,3 +76,13 @@ def sweep_unsent_notifications() -> int:
     if ids:
         logger.warning("sweep re-enqueued %d undelivered notifications", len(ids))
     return len(ids)
+
+
+@shared_task
+def check_deadlines() -> dict:
+    """Celery beat, every few minutes: remind two days before a statutory deadline and on
+    the day; escalate a breach to the agency's coordinators and agency admins. Each step is
+    claimed with a conditional update, so two beats never send it twice; each is audited."""
+    from .services.deadlines import remind_and_escalate
+
+    return remind_and_escalate(now=timezone.now())

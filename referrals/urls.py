@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import triage_views, views
 
 app_name = "referrals"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/edit/", views.referral_edit, name="edit"),
     path("<str:reference>/addendum/", views.referral_addendum, name="addendum"),
+    path("<str:reference>/decide/", triage_views.decide, name="decide"),
+    path("<str:reference>/assign/", triage_views.assign, name="assign"),
+    path("<str:reference>/feedback/", triage_views.feedback, name="feedback"),
+    path("<str:reference>/notes/", triage_views.note, name="note"),
+    path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
 ]

@@ -12,11 +12,14 @@ from agencies import roles
 from agencies.models import Agency
 from config.exceptions import ConflictError
 
-from . import selectors, services
+from django.utils import timezone
+
+from . import queue, selectors, services
 from .access import access_referral
 from .forms import AddendumForm, ReferralFormGroup, initial_from
-from .models import Notification
+from .models import Category, Notification, Referral
 from .presentation import routing_reasons
+from .triage_views import triage_forms
 
 
 @login_required
@@ -118,6 +121,11 @@ def referral_detail(request, reference: str):
         "matches": selectors.match_suggestions(user=request.user, referral=referral, grant=grant),
         "links": selectors.identifier_links(user=request.user, referral=referral, grant=grant),
         "addendum_form": AddendumForm() if referral.reporter_id == request.user.pk else None,
+        "deadlines": list(referral.deadlines.select_related("clock")) if not is_reporter_view else [],
+        "decisions": list(referral.decisions.select_related("decided_by", "target_agency")),
+        "feedback": list(referral.feedback.all()),
+        "notes": list(referral.notes.filter(agency=grant.agency).select_related("author")),
+        **triage_forms(request.user, referral, grant),
     })
 
 
@@ -140,14 +148,30 @@ def referral_addendum(request, reference: str):
 
 @login_required
 def referral_queue(request):
-    agency_param = request.GET.get("agency")
+    agency_param = request.GET.get("queue") or request.GET.get("agency")
     agency_id = int(agency_param) if agency_param and agency_param.isdigit() else None
     membership = selectors.queue_membership(request.user, agency_id)
-    page = Paginator(selectors.referral_queue(agency=membership.agency), 50).get_page(request.GET.get("page"))
-    selectors.audit_list_read(user=request.user, referrals=page.object_list, agency=membership.agency,
-                              role=membership.role, action="referral.listed")
+    try:
+        filters = queue.Filters.from_params(request.GET)
+        result = selectors.queue_page(user=request.user, membership=membership, filters=filters,
+                                      cursor=request.GET.get("cursor", ""), size=50)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{request.path}?queue={membership.agency_id}")
+    now = timezone.now()
+    rows = [{"routing": r, "referral": r.referral, "deadline": queue.deadline_state(r, now)} for r in result.rows]
+    next_query = None
+    if result.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = result.next_cursor
+        next_query = params.urlencode()
     return render(request, "referrals/queue.html", {
-        "page": page, "membership": membership, "queues": selectors.queue_memberships(request.user),
+        "rows": rows, "counts": result.counts, "filters": filters, "membership": membership,
+        "queues": selectors.queue_memberships(request.user), "next_query": next_query,
+        "is_first_page": not request.GET.get("cursor"),
+        "statuses": [(s, Referral.Status(s).label) for s in Referral.OPEN_STATUSES],
+        "categories": Category.objects.order_by("code"),
+        "caseworkers": selectors.assignable_caseworkers(membership.agency),
     })
 
 

@@ -262,6 +262,39 @@ class ReferralListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class QueueRowSerializer(serializers.Serializer):
+    """One row of an agency's queue (a routing), with its deadline state as a badge."""
+
+    reference = serializers.CharField(source="referral.reference")
+    status = serializers.CharField(source="referral.status")
+    urgency = serializers.CharField()
+    categories = serializers.SerializerMethodField()
+    submitted_at = serializers.DateTimeField(source="referral.submitted_at")
+    due_at = serializers.DateTimeField()
+    deadline_state = serializers.SerializerMethodField()
+    child_name = serializers.CharField(source="referral.child.full_name")
+    municipality = serializers.CharField(source="referral.child.municipality.number")
+    reporting_agency = serializers.CharField(source="referral.reporting_agency.name")
+    caseworker = serializers.CharField(source="referral.caseworker.username", default=None, allow_null=True)
+
+    def get_categories(self, obj) -> list[str]:
+        return [c.code for c in obj.referral.categories.all()]
+
+    def get_deadline_state(self, obj) -> str:
+        from ..queue import deadline_state
+
+        return deadline_state(obj, self.context["now"])
+
+
+class QueuePageSerializer(serializers.Serializer):
+    """The queue response (documentation only)."""
+
+    queue = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    counts = serializers.DictField()
+    results = QueueRowSerializer(many=True)
+
+
 class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator

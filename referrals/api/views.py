@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,8 +12,11 @@ from agencies import roles
 
 from .. import selectors, services
 from ..access import access_referral
-from ..models import Category, DutyTrigger, Indicator, Platform
+from .. import queue
+from ..models import Category, DutyTrigger, Indicator, Platform, Referral
 from .serializers import (
+    QueuePageSerializer,
+    QueueRowSerializer,
     AddendumInputSerializer,
     AddendumSerializer,
     CategorySerializer,
@@ -23,13 +27,6 @@ from .serializers import (
     ReferralListSerializer,
     ReferralSerializer,
 )
-
-
-class QueuePagination(CursorPagination):
-    ordering = ("urgency", "submitted_at", "id")
-    page_size = 25
-    max_page_size = 100
-    page_size_query_param = "page_size"
 
 
 class FiledPagination(CursorPagination):
@@ -63,27 +60,45 @@ def referral_response(user, reference: str, *, status_code=status.HTTP_200_OK) -
 class ReferralListCreateView(generics.GenericAPIView):
     """The queue of referrals routed to one of your agencies (GET), and filing (POST)."""
 
-    pagination_class = QueuePagination
-
     def get_serializer_class(self):
         return ReferralCreateSerializer if self.request.method == "POST" else ReferralListSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("agency", OpenApiTypes.INT,
-                                     description="Which of your agencies' queues (default: the first).")],
-        responses=ReferralListSerializer(many=True),
+        parameters=[
+            OpenApiParameter("queue", OpenApiTypes.INT, description="Which of your agencies' queues (default: the first)."),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Referral.OPEN_STATUSES)),
+            OpenApiParameter("category", OpenApiTypes.STR, description="Category code A-F."),
+            OpenApiParameter("deadline", OpenApiTypes.STR, enum=list(queue.DEADLINE_STATES)),
+            OpenApiParameter("municipality", OpenApiTypes.STR, description="The child's municipality number."),
+            OpenApiParameter("caseworker", OpenApiTypes.STR, description="A user id, or none."),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="1-100, default 25."),
+        ],
+        responses=QueuePageSerializer,
     )
     def get(self, request):
-        agency_param = request.query_params.get("agency")
+        params = request.query_params
+        agency_param = params.get("queue") or params.get("agency")
         try:
             agency_id = int(agency_param) if agency_param else None
+            size = int(params.get("page_size") or 25)
         except ValueError:
-            raise serializers.ValidationError({"agency": [_("Give an agency id (a whole number).")]})
+            raise serializers.ValidationError({"queue": [_("Give whole numbers for queue and page_size.")]})
         membership = selectors.queue_membership(request.user, agency_id)
-        page = self.paginate_queryset(selectors.referral_queue(agency=membership.agency))
-        selectors.audit_list_read(user=request.user, referrals=page, agency=membership.agency,
-                                  role=membership.role, action="referral.listed")
-        return self.get_paginated_response(ReferralListSerializer(page, many=True).data)
+        filters = queue.Filters.from_params(params)
+        result = selectors.queue_page(user=request.user, membership=membership, filters=filters,
+                                      cursor=params.get("cursor", ""), size=size)
+        next_url = None
+        if result.next_cursor:
+            query = params.copy()
+            query["cursor"] = result.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response({
+            "queue": membership.agency_id,
+            "next": next_url,
+            "counts": result.counts,
+            "results": QueueRowSerializer(result.rows, many=True, context={"now": timezone.now()}).data,
+        })
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
     def post(self, request):

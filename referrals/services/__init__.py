@@ -2,6 +2,7 @@
 
 intake_input  what a reporter sends, and its validation
 intake   drafts, submission (routing, matching, notifications), addenda
+triage   decisions, deadlines, feedback, assignment, cases, notes
 inbox    notifications read in the in-app inbox
 """
 
@@ -14,10 +15,20 @@ from .intake import (
     referral_file,
     referral_submit,
 )
+from .triage import (
+    case_link,
+    case_unlink,
+    caseworker_assign,
+    caseworker_unassign,
+    feedback_send,
+    note_add,
+    referral_decide,
+)
 from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
     "notification_mark_read", "referral_add_addendum", "referral_draft_create", "referral_draft_update",
-    "referral_file", "referral_submit",
+    "referral_file", "referral_submit", "case_link", "case_unlink", "caseworker_assign", "caseworker_unassign",
+    "feedback_send", "note_add", "referral_decide",
 ]
