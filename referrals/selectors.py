@@ -173,6 +173,29 @@ def chronology(*, user, reference: str) -> list[dict]:
     return sorted(entries, key=lambda e: e["at"])
 
 
+def case_chronology(*, user, case_id: int) -> list[dict]:
+    """The chronologies of a case's referrals that the reader may see, merged in time
+    order, each entry marked with its referral's reference."""
+    references = list(Referral.objects.filter(case_id=case_id).order_by("pk").values_list("reference", flat=True))
+    entries = []
+    for reference in references:
+        try:
+            entries += [{**e, "reference": reference} for e in chronology(user=user, reference=reference)]
+        except Http404:
+            continue
+    if not entries:
+        raise Http404
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def case_members(*, user, referral: Referral) -> list[Referral]:
+    """The other referrals in this referral's case that the reader may open."""
+    if referral.case_id is None:
+        return []
+    others = Referral.objects.filter(case_id=referral.case_id).exclude(pk=referral.pk).order_by("pk")
+    return [r for r in others if grant_for(user, r) is not None]
+
+
 def inbox(*, user) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user, delivered_at__isnull=False)

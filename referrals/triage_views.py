@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -134,3 +135,40 @@ def note(request, reference: str):
 def chronology(request, reference: str):
     entries = selectors.chronology(user=request.user, reference=reference)
     return render(request, "referrals/chronology.html", {"entries": entries, "reference": reference})
+
+
+@login_required
+@require_POST
+def link_case(request, reference: str):
+    """Link this referral with another (a match suggestion, or a reference typed in)."""
+    other_reference = (request.POST.get("other") or "").strip().upper()[:16]
+    referral, _grant = access_referral(user=request.user, reference=reference, action="case.link")
+    try:
+        other, _other_grant = access_referral(user=request.user, reference=other_reference, action="case.link")
+        services.case_link(actor=request.user, referrals=[referral, other])
+    except Http404:
+        messages.error(request, _("No referral with that reference that you can open."))
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [getattr(exc, "message", str(exc))])))
+    else:
+        messages.success(request, _("The referrals are linked into one case."))
+    return redirect("referrals:detail", reference=reference)
+
+
+@login_required
+@require_POST
+def unlink_case(request, reference: str):
+    referral, _grant = access_referral(user=request.user, reference=reference, action="case.unlink")
+    try:
+        services.case_unlink(actor=request.user, referral=referral)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The referral is no longer part of the case."))
+    return redirect("referrals:detail", reference=reference)
+
+
+@login_required
+def case_chronology(request, pk: int):
+    entries = selectors.case_chronology(user=request.user, case_id=pk)
+    return render(request, "referrals/chronology.html", {"entries": entries, "case_id": pk})

@@ -16,4 +16,7 @@ urlpatterns = [
     path("<str:reference>/feedback/", triage_views.feedback, name="feedback"),
     path("<str:reference>/notes/", triage_views.note, name="note"),
     path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
+    path("<str:reference>/case/link/", triage_views.link_case, name="case-link"),
+    path("<str:reference>/case/unlink/", triage_views.unlink_case, name="case-unlink"),
+    path("cases/<int:pk>/chronology/", triage_views.case_chronology, name="case-chronology"),
 ]

@@ -125,6 +125,8 @@ def referral_detail(request, reference: str):
         "decisions": list(referral.decisions.select_related("decided_by", "target_agency")),
         "feedback": list(referral.feedback.all()),
         "notes": list(referral.notes.filter(agency=grant.agency).select_related("author")),
+        "case_members": selectors.case_members(user=request.user, referral=referral),
+        "can_link": grant.role in roles.roles_for(roles.DECIDE),
         **triage_forms(request.user, referral, grant),
     })
 

@@ -153,3 +153,17 @@ class CaseUnlinkView(APIView):
         get_object_or_404(Case, pk=pk, referrals=referral)
         services.case_unlink(actor=request.user, referral=referral)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["triage"])
+class CaseChronologyView(APIView):
+    """Everything that happened on the case's referrals that you may see, in order."""
+
+    @extend_schema(responses=ChronologyEntrySerializer(many=True))
+    def get(self, request, pk: int):
+        entries = selectors.case_chronology(user=request.user, case_id=pk)
+        return Response(CaseChronologyEntrySerializer(entries, many=True).data)
+
+
+class CaseChronologyEntrySerializer(ChronologyEntrySerializer):
+    reference = serializers.CharField()

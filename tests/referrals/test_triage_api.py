@@ -164,3 +164,20 @@ def test_it_stops_reminding_once_the_review_is_decided(world, api, filed):
     review = Deadline.objects.get(referral=filed, kind="review")
     assert remind_and_escalate(now=review.due_at + timedelta(minutes=1))["breached"] == 0
     assert timezone.now() < review.due_at
+
+
+def test_it_links_a_match_into_a_case_from_the_page_and_shows_the_case_chronology(world, client, api,
+                                                                                  referral_payload):
+    first = api(world.reporter).post("/api/v1/referrals/", referral_payload, format="json").json()["reference"]
+    second = api(world.reporter).post("/api/v1/referrals/", referral_payload, format="json").json()["reference"]
+    client.force_login(world.coordinator)
+    page = client.get(f"/referrals/{second}/").content.decode()
+    assert f'<option value="{first}">' in page  # the match suggestion is offered
+    client.post(f"/referrals/{second}/case/link/", {"other": first.lower()})
+    case_id = Referral.objects.get(reference=second).case_id
+    assert case_id and Referral.objects.get(reference=first).case_id == case_id
+    chronology = api(world.coordinator).get(f"/api/v1/cases/{case_id}/chronology/").json()
+    assert {e["reference"] for e in chronology} == {first, second}
+    assert api(world.outsider).get(f"/api/v1/cases/{case_id}/chronology/").status_code == 404
+    client.post(f"/referrals/{second}/case/unlink/")
+    assert Referral.objects.get(reference=second).case_id is None
