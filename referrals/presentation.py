@@ -17,7 +17,7 @@ def routing_reasons(routing: Routing) -> list[str]:
     kinds = dict(Agency.Kind.choices)
     for kind in routing.unresolved_kinds:
         reasons.append(_(
-            "The rules name %(kind)s, but none is registered for the child's municipality: "
-            "forward the referral yourself."
-        ) % {"kind": str(kinds.get(kind, kind)).lower()})
+            "The rules also name this kind of agency: %(kind)s. None is registered for the "
+            "child's municipality, so forward the referral yourself."
+        ) % {"kind": kinds.get(kind, kind)})
     return reasons

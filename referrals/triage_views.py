@@ -147,7 +147,7 @@ def link_case(request, reference: str):
         other, _other_grant = access_referral(user=request.user, reference=other_reference, action="case.link")
         services.case_link(actor=request.user, referrals=[referral, other])
     except Http404:
-        messages.error(request, _("No referral with that reference that you can open."))
+        messages.error(request, _("You cannot open a referral with that reference."))
     except (ValidationError, ConflictError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [getattr(exc, "message", str(exc))])))
     else:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils import translation
 from hypothesis import HealthCheck, assume, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -26,6 +27,14 @@ from referrals.identity import (
     rotate_national_id_token,
     validate_national_id,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English messages; the interface is bokmål by default (the
+    bokmål texts are checked by the translation tests)."""
+    with translation.override("en"):
+        yield
 
 # pytest-django's `settings` fixture is function-scoped; hypothesis would warn that it
 # is not reset between examples. It is safe here: every test sets the same keys first.
