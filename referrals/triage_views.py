@@ -22,7 +22,7 @@ from .models.triage import TEXT_MAX_LENGTH
 
 
 class DecisionForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Decision.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Decision"), choices=[("", "—"), *Decision.Kind.choices])
     justification = forms.CharField(label=gettext_lazy("Justification"), required=False,
                                     max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}),
                                     help_text=gettext_lazy("Required to dismiss, for an emergency measure and "
@@ -59,7 +59,7 @@ def triage_forms(user, referral, grant) -> dict:
     result = {}
     if grant.role in roles.roles_for(roles.DECIDE) and grant.agency.kind == Agency.Kind.CHILD_WELFARE:
         result["decision_form"] = DecisionForm()
-        result["feedback_form"] = FeedbackForm()
+        result["feedback_form"] = FeedbackForm(auto_id="id_feedback_%s")
         result["assign_form"] = AssignForm(agency=grant.agency, initial={"caseworker": referral.caseworker_id})
     if grant.role in roles.roles_for(roles.WRITE_NOTE):
         result["note_form"] = NoteForm()

@@ -75,6 +75,16 @@ class Deadline(models.Model):
     def __str__(self) -> str:
         return f"{self.referral} {self.kind} {self.due_at:%Y-%m-%d}"
 
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.state == self.State.OPEN and self.due_at < timezone.now()
+
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.met_at > self.due_at
+
 
 class Decision(models.Model):
     """A decision on the record. Together they drive the referral's status."""
