@@ -32,6 +32,9 @@ def queue_membership(user, agency_id: int | None) -> Membership:
     if agency_id is not None:
         memberships = [m for m in memberships if m.agency_id == agency_id]
     if not memberships:
+        # A queue the user has no place in answers as if it did not exist, and is audited.
+        record(action="referral.listed", actor=user, outcome="denied", target_type="agencies.agency",
+               target_id=agency_id)
         raise Http404
     return memberships[0]
 

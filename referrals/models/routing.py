@@ -1,6 +1,7 @@
 """Routing rules are data that an agency admin or a superuser edits; a routing records
 which agency received a referral, on which legal basis, and which rules sent it there."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,15 @@ class Routing(models.Model):
     is_open = models.BooleanField(_("in the queue"), default=True)
     urgency = models.CharField(_("urgency"), max_length=2, default="P1")
     due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    # Copies of the referral's status and caseworker, so that the queue's counts and
+    # filters read the routing rows alone, with no join to the referrals.
+    status = models.CharField(_("status"), max_length=16, default="submitted")
+    caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("caseworker"))
+    rerouted_at = models.DateTimeField(
+        _("re-routed away"), null=True, blank=True,
+        help_text=_("The referral went to the right municipality's child welfare service; this agency no "
+                    "longer decides on it."))
 
     class Meta:
         verbose_name = _("routing")

@@ -232,7 +232,7 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
             referral=referral, agency=decision.agency, legal_basis=decision.legal_basis,
             is_fallback=decision.is_fallback, acknowledge_by=now + min(within) if within else None,
             unresolved_kinds=unresolved if takes_unresolved else [],
-            urgency=referral.urgency,
+            urgency=referral.urgency, status=referral.status,
             due_at=review.due_at if decision.agency.kind == Agency.Kind.CHILD_WELFARE or not within
             else now + min(within),
         )

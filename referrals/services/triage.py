@@ -56,7 +56,8 @@ NEEDS_JUSTIFICATION = {Kind.DISMISS, Kind.EMERGENCY_MEASURE, Kind.EXTEND_INVESTI
 def _membership(actor, referral: Referral, action: str, *, kinds=(Agency.Kind.CHILD_WELFARE,)) -> Membership:
     """The actor's membership, in an agency the referral is routed to, that allows `action`."""
     membership = (roles.memberships_for(actor, action)
-                  .filter(agency__routings__referral=referral, agency__kind__in=kinds)
+                  .filter(agency__routings__referral=referral, agency__routings__rerouted_at__isnull=True,
+                          agency__kind__in=kinds)
                   .order_by("pk").first())
     if membership is None:
         record(action=action, actor=actor, outcome="denied", target=referral, child_id=referral.child_id)
@@ -106,6 +107,7 @@ def _sync_queue(referral: Referral) -> None:
     next_due = (Deadline.objects.filter(referral=referral, state=Deadline.State.OPEN)
                 .exclude(kind__in=[Clock.FEEDBACK_RECEIPT, Clock.FEEDBACK_AFTER_INVESTIGATION])
                 .order_by("due_at").values_list("due_at", flat=True).first())
+    Routing.objects.filter(referral=referral).update(status=referral.status, caseworker=referral.caseworker_id)
     routings = Routing.objects.filter(referral=referral, agency__kind=Agency.Kind.CHILD_WELFARE)
     if not referral.is_open:
         routings.update(is_open=False, urgency=referral.urgency)
@@ -193,13 +195,14 @@ def _route_onwards(actor, membership, referral, kind, target_agency, legal_basis
         referral=referral, agency=target_agency,
         defaults={"legal_basis": basis, "urgency": referral.urgency,
                   "due_at": review.due_at if review else referral.submitted_at})
-    if not created and not routing.is_open:
-        Routing.objects.filter(pk=routing.pk).update(is_open=True)
+    if not created and (not routing.is_open or routing.rerouted_at):
+        Routing.objects.filter(pk=routing.pk).update(is_open=True, rerouted_at=None)
     record(action="referral.routed", actor=actor, membership=membership, target=routing,
            child_id=referral.child_id, legal_basis=basis.code,
            changes={"reference": referral.reference, "agency": target_agency.pk, "by_decision": kind})
     if kind == Kind.REROUTE:
-        Routing.objects.filter(referral=referral, agency=membership.agency).update(is_open=False)
+        Routing.objects.filter(referral=referral, agency=membership.agency).update(
+            is_open=False, rerouted_at=timezone.now())
         if target_agency.municipality_id:
             referral.child.municipality_id = target_agency.municipality_id
             referral.child.save(update_fields=["municipality"])
@@ -248,6 +251,7 @@ def caseworker_assign(*, actor, referral: Referral, caseworker) -> Assignment:
     assign_perm(WORK_PERMISSION, caseworker, referral)
     referral.caseworker = caseworker
     referral.save(update_fields=["caseworker", "updated_at"])
+    _sync_queue(referral)
     record(action="referral.assigned", actor=actor, membership=membership, target=referral,
            child_id=referral.child_id,
            changes={"caseworker": caseworker.pk, "previous": previous.pk if previous else None,
@@ -266,6 +270,7 @@ def caseworker_unassign(*, actor, referral: Referral) -> None:
     _end_assignment(actor, membership, referral)
     referral.caseworker = None
     referral.save(update_fields=["caseworker", "updated_at"])
+    _sync_queue(referral)
 
 
 def _end_assignment(actor, membership, referral: Referral) -> None:
