@@ -23,6 +23,8 @@ import json
 import struct
 from datetime import UTC, datetime
 
+import orjson
+
 DOMAIN = b"samvirke-audit-block-v1\n"
 GENESIS_HASH = "0" * 64
 DIGEST_SIZE = 8
@@ -49,17 +51,50 @@ CANONICAL_COLUMNS = (
 )
 SELECT_COLUMNS = ", ".join(CANONICAL_COLUMNS)
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
-_loads = json.loads
+_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+            | orjson.OPT_PASSTHROUGH_SUBCLASS)
+_dumps = orjson.dumps
 _ID = CANONICAL_COLUMNS.index("id")
 
 
-def _utc(value) -> str:
-    if isinstance(value, str):  # a backend that hands back text
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+class _Number(str):
+    """A JSON number kept exactly as stored: parsing 0.1000000000000000001 or 2**70 into a
+    float would let a change in the last digits go unnoticed."""
+
+    __slots__ = ()
+
+
+def _int(text: str):
+    return int(text) if len(text) < 19 else _Number(text)  # beyond that orjson would refuse it
+
+
+def _loads(text):
+    return json.loads(text, parse_float=_Number, parse_int=_int)
+
+
+def _default(value):
+    if value.__class__ is _Number:
+        return orjson.Fragment(str.__str__(value))
+    raise TypeError
+
+
+def _plain(value):
+    if value.__class__ is _Number:
+        return {"$number": str.__str__(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return _dumps(value, option=_OPTIONS).decode()[1:-1]
+    return value
+
+
+def _fallback(values: list) -> bytes:
+    """For text orjson refuses (lone surrogates, which PostgreSQL cannot even store): the
+    standard library's JSON, ASCII-escaped, numbers marked as such."""
+    return json.dumps(_plain(values), ensure_ascii=True, separators=(",", ":"), sort_keys=True,
+                      allow_nan=False).encode()
 
 
 def canonical_bytes(row) -> bytes:
@@ -67,13 +102,19 @@ def canonical_bytes(row) -> bytes:
     database cursor returns them (JSON as text or already parsed)."""
     (pk, occurred_at, actor_id, actor_username, agency_id, role, action, outcome, target_type,
      target_id, child_id, legal_basis, request_id, ip_address, user_agent, changes) = row
-    if isinstance(changes, str | bytes):
+    if changes.__class__ is str or changes.__class__ is bytes:
         changes = {} if changes == "{}" else _loads(changes)
-    return _dumps([
-        pk, _utc(occurred_at), actor_id, actor_username, agency_id, role, action, outcome,
-        target_type, target_id, child_id, legal_basis, request_id,
-        None if ip_address is None else str(ip_address), user_agent, changes,
-    ]).encode()
+    if occurred_at.__class__ is str:  # a backend that hands back text
+        occurred_at = datetime.fromisoformat(occurred_at)
+    if occurred_at.utcoffset():
+        occurred_at = occurred_at.astimezone(UTC)
+    values = [pk, occurred_at, actor_id, actor_username, agency_id, role, action, outcome, target_type,
+              target_id, child_id, legal_basis, request_id, None if ip_address is None else str(ip_address),
+              user_agent, changes]
+    try:
+        return _dumps(values, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        return _fallback(values)
 
 
 def with_id(row, pk: int) -> tuple:
@@ -116,3 +157,15 @@ def unpack_ids(blob: bytes) -> tuple[int, ...]:
 def split_digests(blob: bytes) -> list[bytes]:
     blob = bytes(blob)
     return [blob[i:i + DIGEST_SIZE] for i in range(0, len(blob), DIGEST_SIZE)]
+
+
+def fast_row_cursor(cursor) -> None:
+    """On PostgreSQL, read times with psycopg's own (C) loader instead of Django's Python
+    one: three times faster, and the session time zone is UTC either way."""
+    raw = getattr(cursor, "cursor", cursor)
+    adapters = getattr(raw, "adapters", None)
+    if adapters is not None:
+        from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
+
+        adapters.register_loader("timestamptz", TimestamptzLoader)
+        adapters.register_loader("timestamptz", TimestamptzBinaryLoader)

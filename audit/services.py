@@ -47,7 +47,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from .models import AuditEvent, SealedBlock
-from .sealing import GENESIS_HASH, SELECT_COLUMNS, BlockHasher, canonical_bytes, event_digest, pack_ids
+from .sealing import (
+    GENESIS_HASH, SELECT_COLUMNS, BlockHasher, canonical_bytes, event_digest, fast_row_cursor, pack_ids,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +145,7 @@ def _seal_next_block(*, horizon: int, settled: bool, block_size: int) -> SealedB
         if after >= horizon:
             return None
         with connection.cursor() as cursor:
+            fast_row_cursor(cursor)
             cursor.execute(
                 f"SELECT {SELECT_COLUMNS} FROM {_EVENT_TABLE} WHERE id > %s AND id <= %s ORDER BY id LIMIT %s",
                 [after, horizon, block_size],

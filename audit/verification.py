@@ -23,8 +23,8 @@ from django.db import connection, transaction
 
 from .models import AuditEvent, SealedBlock
 from .sealing import (
-    GENESIS_HASH, SELECT_COLUMNS, BlockHasher, canonical_bytes, event_digest, split_digests, unpack_ids,
-    with_id,
+    GENESIS_HASH, SELECT_COLUMNS, BlockHasher, canonical_bytes, event_digest, fast_row_cursor, split_digests,
+    unpack_ids, with_id,
 )
 
 CHUNK_SIZE = 10_000
@@ -98,6 +98,7 @@ def verify_chain(*, progress: Callable[[int], None] | None = None, chunk_size: i
 
 def _rows(sql: str, params: list, chunk_size: int) -> Iterator[tuple]:
     cursor = connection.chunked_cursor()  # server-side (named) cursor on PostgreSQL
+    fast_row_cursor(cursor)
     try:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):

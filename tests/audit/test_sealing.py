@@ -180,6 +180,8 @@ def test_it_gives_the_same_bytes_whatever_the_key_order_or_time_zone(world):
     assert canonical_bytes(row) == canonical
     assert json.loads(canonical)[:3] == [event.pk, event.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                                          world.coordinator.pk]
+    row[1] = row[1].replace(microsecond=0)
+    assert json.loads(canonical_bytes(row))[1] == event.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- verify_audit ------------------------------------------------------------------------
@@ -300,3 +302,32 @@ def test_it_checks_the_whole_chain_in_chunks_and_reports_progress(world):
 
     assert report.intact and (report.blocks, report.checked_events, report.unsealed_events) == (6, 23, 0)
     assert sum(seen) == 23
+
+
+def test_it_keeps_numbers_exact_and_text_as_it_is_in_the_canonical_form(world):
+    event = record(action="test.numbers",
+                   changes={"count": 2**70, "ratio": 0.1, "note": "æøå \u2028", "nested": {"b": 1, "a": None}})
+    audit_events_seal()
+    row = row_of(event.pk)
+    assert ('{"count":1180591620717411303424,"nested":{"a":null,"b":1},"note":"æøå \u2028","ratio":0.1}'
+            .encode() in canonical_bytes(row))
+    # A change beyond what a float can tell apart still changes the bytes.
+    changed = list(row)
+    changed[-1] = '{"count": 1180591620717411303425, "nested": {"a": null, "b": 1}, "note": "æøå \u2028", "ratio": 0.1}'
+    assert canonical_bytes(changed) != canonical_bytes(row)
+    changed[-1] = '{"count": 1180591620717411303424, "nested": {"a": null, "b": 1}, "note": "æøå \u2028", ' \
+                  '"ratio": 0.10000000000000000001}'
+    assert canonical_bytes(changed) != canonical_bytes(row)
+
+    output, error = verify()
+
+    assert error == "" and "1 sealed events" in output
+
+
+def test_it_has_a_deterministic_form_for_text_orjson_refuses():
+    row = (1, "2026-01-02T03:04:05.000006+00:00", None, "bad \ud800", None, "", "a", "ok", "", "", None, "",
+           "", None, "", '{"n": 1.50, "s": "\\ud800"}')
+    first = canonical_bytes(row)
+    assert first == canonical_bytes(row)
+    assert first.startswith(b'[1,"2026-01-02T03:04:05.000006Z",null,"bad \\ud800"')
+    assert b'{"n":{"$number":"1.50"}' in first
