@@ -331,3 +331,22 @@ def test_it_has_a_deterministic_form_for_text_orjson_refuses():
     assert first == canonical_bytes(row)
     assert first.startswith(b'[1,"2026-01-02T03:04:05.000006Z",null,"bad \\ud800"')
     assert b'{"n":{"$number":"1.50"}' in first
+
+
+def test_it_shows_a_progress_bar_on_a_terminal_only(world, monkeypatch):
+    make_events(world, 3)
+    audit_events_seal()
+
+    class Terminal(StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    call_command("verify_audit", stdout=StringIO())
+    assert "verifying: 100%" in terminal.getvalue() and "3.00/3.00" in terminal.getvalue()
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    call_command("verify_audit", "--no-progress", stdout=StringIO())
+    assert terminal.getvalue() == ""
