@@ -150,8 +150,8 @@ def pack_ids(ids: list[int]) -> bytes:
 
 
 def unpack_ids(blob: bytes) -> tuple[int, ...]:
-    blob = bytes(blob)
-    return struct.unpack(f">{len(blob) // 8}q", blob)
+    count = len(blob) // 8  # a damaged blob yields fewer ids than the block's count
+    return struct.unpack(f">{count}q", bytes(blob[:count * 8]))
 
 
 def split_digests(blob: bytes) -> list[bytes]:

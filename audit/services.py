@@ -9,7 +9,9 @@ is *settled*, i.e. the highest id H such that every event with an id up to H tha
 ever commit is already visible:
 
 PostgreSQL
-    1. H = the sequence's last allocated value (ids are allocated in increasing order).
+    1. H = the sequence's last allocated value (ids are allocated in increasing order; the
+       sequence's cache is 1, PostgreSQL's default - with a larger cache the run keeps to
+       the gap-free run described below).
     2. Then, the set W of other transactions holding a write lock on the audit table.
        An insert takes that lock before it draws its id and keeps it until it commits or
        rolls back. So a transaction that drew an id <= H (before step 1) and is still
@@ -105,9 +107,15 @@ def settled_horizon(*, wait: float) -> tuple[int, bool]:
         high = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
         return high or 0, True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass)",
-                       [_EVENT_TABLE])
-        high = cursor.fetchone()[0] or 0
+        cursor.execute(
+            "SELECT pg_sequence_last_value(seqrelid), seqcache FROM pg_sequence"
+            " WHERE seqrelid = pg_get_serial_sequence(%s, 'id')::regclass", [_EVENT_TABLE])
+        high, cache = cursor.fetchone()
+        high = high or 0
+        if cache != 1:
+            # Sessions would hand out ids from private ranges without touching the
+            # sequence, so a low id could appear at any time: only the gap-free run is safe.
+            return high, False
         # Only after H is read: who is writing to the audit table in this database now.
         cursor.execute(
             "SELECT DISTINCT virtualtransaction FROM pg_locks"

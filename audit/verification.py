@@ -15,6 +15,7 @@ the canonical form of audit.sealing. Finds:
 and counts the events not sealed yet (newer than the last block).
 """
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from .sealing import (
     unpack_ids, with_id,
 )
 
+_HEX = re.compile("[0-9a-f]{64}")
 CHUNK_SIZE = 1_000  # rows per round trip: small chunks stay in the CPU caches (measured faster than 10,000)
 EXAMPLES = 20  # problems kept for the report; all are counted
 MOVE_SEARCHES = 10  # mismatching events searched for as moved content (each costs a block's worth of hashing)
@@ -126,7 +128,8 @@ def _verify(progress: Callable[[int], None], chunk_size: int) -> Report:
         digests = split_digests(digest_blob)
         record_altered = (len(ids) != count or len(digests) != count or not ids or ids[0] != first
                           or ids[-1] != last or first <= previous_last)
-        hasher = BlockHasher(previous_hash)
+        # A previous hash that is not even hex is reported as a broken link above.
+        hasher = BlockHasher(previous_hash if _HEX.fullmatch(previous_hash) else GENESIS_HASH)
         add = hasher.add
         events_ok = True
         j, n = 0, len(ids)

@@ -268,6 +268,19 @@ def test_it_names_an_altered_block_and_a_broken_link(world):
     assert "block 3 does not link to the block before it" in output
 
 
+def test_it_names_a_block_whose_record_is_garbled_without_failing_itself(world):
+    make_events(world, 10)
+    audit_events_seal(block_size=5)
+    with superuser_sql() as cursor:
+        cursor.execute("UPDATE audit_sealedblock SET previous_hash = 'not hex', event_ids = %s WHERE number = 2",
+                       [b"\x00\x01\x02"])
+
+    output, error = verify()
+
+    assert error == "first problem: block 2 does not link to the block before it (missing or altered block)"
+    assert "block 2 was altered" in output
+
+
 def test_it_names_a_removed_block(world):
     make_events(world, 15)
     audit_events_seal(block_size=5)
@@ -350,3 +363,21 @@ def test_it_shows_a_progress_bar_on_a_terminal_only(world, monkeypatch):
     monkeypatch.setattr("sys.stderr", terminal)
     call_command("verify_audit", "--no-progress", stdout=StringIO())
     assert terminal.getvalue() == ""
+
+
+def test_it_shows_the_chain_read_only_to_superusers_in_the_admin(world, client, django_user_model):
+    make_events(world, 3)
+    audit_events_seal()
+    block = SealedBlock.objects.get()
+    admin = django_user_model.objects.create_superuser("drift", "drift@example.org", "x-Secret-123")
+    client.force_login(admin)
+
+    listing = client.get("/admin/audit/sealedblock/")
+    detail = client.get(f"/admin/audit/sealedblock/{block.pk}/change/")
+    changed = client.post(f"/admin/audit/sealedblock/{block.pk}/change/", {"block_hash": "0" * 64})
+
+    assert listing.status_code == 200 and block.block_hash in listing.content.decode()
+    assert detail.status_code == 200 and block.previous_hash in detail.content.decode()
+    assert changed.status_code == 403
+    assert client.get(f"/admin/audit/sealedblock/{block.pk}/delete/").status_code == 403
+    assert SealedBlock.objects.get().block_hash == block.block_hash
