@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.forms.models import model_to_dict
 
-from .models import AuditEvent
+from .models import AuditEvent, SealedBlock
 from .recorder import record
 
 
@@ -72,3 +72,23 @@ class AuditedAdminMixin:
                    target_type=obj._meta.label_lower, target_id=obj.pk,
                    changes={"before": self._snapshot(obj)})
         super().delete_queryset(request, queryset)
+
+
+@admin.register(SealedBlock)
+class SealedBlockAdmin(admin.ModelAdmin):
+    """Read-only list of the hash chain; `manage.py verify_audit` checks it."""
+
+    list_display = ["number", "first_event_id", "last_event_id", "event_count", "block_hash", "sealed_at"]
+    fields = ["number", "first_event_id", "last_event_id", "event_count", "previous_hash", "block_hash",
+              "sealed_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -75,3 +75,56 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class SealedBlockQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Sealed blocks cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Sealed blocks cannot be deleted.")
+
+    _raw_delete = delete
+
+
+class SealedBlock(models.Model):
+    """A run of audit events, in id order, sealed into a hash chain (see audit.sealing).
+
+    Append-only like the events; on PostgreSQL a trigger refuses UPDATE and DELETE too.
+    ``event_ids`` and ``event_digests`` locate a damaged event; ``block_hash`` is the proof.
+    """
+
+    number = models.PositiveBigIntegerField(_("block number"), unique=True)
+    first_event_id = models.BigIntegerField(_("first event"))
+    last_event_id = models.BigIntegerField(_("last event"))
+    event_count = models.PositiveIntegerField(_("events"))
+    previous_hash = models.CharField(_("previous block hash"), max_length=64, unique=True)
+    block_hash = models.CharField(_("block hash"), max_length=64, unique=True)
+    event_ids = models.BinaryField(_("event ids"))
+    event_digests = models.BinaryField(_("event digests"))
+    sealed_at = models.DateTimeField(_("sealed at (UTC)"), default=timezone.now)
+
+    objects = SealedBlockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("sealed block")
+        verbose_name_plural = _("sealed blocks")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_event_id__lte=models.F("last_event_id"), event_count__gt=0),
+                name="audit_block_range",
+            ),
+            models.UniqueConstraint(fields=["last_event_id"], name="audit_block_last_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} ({self.first_event_id}–{self.last_event_id})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Sealed blocks cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Sealed blocks cannot be deleted.")

@@ -214,8 +214,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.check_deadlines",
         "schedule": timedelta(minutes=10),
     },
+    "seal-audit-events": {
+        "task": "audit.tasks.seal_audit_events",
+        "schedule": timedelta(seconds=60),
+    },
 }
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env.int("SAMVIRKE_SWEEP_AFTER_SECONDS", default=60))
+
+# --- Audit sealing (audit/services.py) -------------------------------------------------
+# Events per sealed block, and how long a sealing run waits for transactions still writing
+# audit events before it seals only the gap-free part of the trail.
+AUDIT_SEAL_BLOCK_SIZE = env.int("SAMVIRKE_AUDIT_SEAL_BLOCK_SIZE", default=10_000)
+AUDIT_SEAL_WAIT_SECONDS = env.float("SAMVIRKE_AUDIT_SEAL_WAIT_SECONDS", default=5.0)
+if not 1 <= AUDIT_SEAL_BLOCK_SIZE <= 100_000:
+    raise ImproperlyConfigured("SAMVIRKE_AUDIT_SEAL_BLOCK_SIZE must be between 1 and 100000.")
+if not 0 <= AUDIT_SEAL_WAIT_SECONDS <= 50:
+    raise ImproperlyConfigured("SAMVIRKE_AUDIT_SEAL_WAIT_SECONDS must be between 0 and 50.")
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
