@@ -23,14 +23,28 @@ def recipients_for_routing(agency: Agency):
     )
 
 
+def recipients_in(agency: Agency, action: str, *, exclude=()) -> set[int]:
+    """The active people of an agency whose role allows `action`."""
+    ids = set(roles.memberships_for_agency(agency, action).values_list("user_id", flat=True))
+    return ids - set(exclude)
+
+
 def enqueue(*, event: str, recipient_ids, referral: Referral | None = None,
-            agency: Agency | None = None) -> list[Notification]:
-    """Write one outbox row per recipient and schedule delivery after commit."""
+            agency: Agency | None = None, handover=None, key: str = "") -> list[Notification]:
+    """Write one outbox row per recipient and schedule delivery after commit.
+
+    With a key (what this news is, e.g. "handover:12:received"), a person who already has
+    a row with that key is skipped, and a unique constraint backs it: the same news never
+    reaches one inbox twice. Callers hold a lock on the object the key names."""
     from .tasks import deliver_notification
 
+    wanted = set(recipient_ids)
+    if key:
+        wanted -= set(Notification.objects.filter(key=key, recipient_id__in=wanted)
+                      .values_list("recipient_id", flat=True))
     rows = Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, event=event, referral=referral, agency=agency)
-         for uid in sorted(set(recipient_ids))]
+        [Notification(recipient_id=uid, event=event, referral=referral, agency=agency, handover=handover, key=key)
+         for uid in sorted(wanted)]
     )
     for row in rows:
         transaction.on_commit(partial(deliver_notification.delay, row.pk))
