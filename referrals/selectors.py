@@ -103,7 +103,7 @@ def with_contents(queryset):
     ).prefetch_related(
         "categories", "indicators", "guardians", "people_of_concern", "identifiers",
         Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-        Prefetch("routings", queryset=Routing.objects.select_related("agency", "legal_basis")
+        Prefetch("routings", queryset=Routing.objects.select_related("agency", "legal_basis", "acknowledged_by")
                  .prefetch_related("rules").order_by("pk")),
     )
 
