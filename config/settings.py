@@ -209,7 +209,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-unsent-notifications": {
         "task": "referrals.tasks.sweep_unsent_notifications",
-        "schedule": timedelta(seconds=60),
+        "schedule": timedelta(seconds=env.int("SAMVIRKE_SWEEP_EVERY_SECONDS", default=60)),
     },
     "check-statutory-deadlines": {
         "task": "referrals.tasks.check_deadlines",
