@@ -263,3 +263,33 @@ def test_it_documents_the_handover_operations(db, client):
                  "/api/v1/notifications/preferences/"):
         assert path in paths
     assert "post" in paths["/api/v1/handovers/"] and "get" in paths["/api/v1/handovers/"]
+
+
+PEOPLE = ["reporter", "coordinator", "second_coordinator", "caseworker", "liaison", "emergency_coordinator",
+          "slt_coordinator", "immigration_officer", "auditor", "agency_admin", "outsider", "outsider_reporter"]
+# Who may do what with a handover from Drammen child welfare to the police, by person;
+# 404 where the person cannot see the handover (or the referral) at all.
+MAY_SEND = {"coordinator": 201, "second_coordinator": 201, "reporter": 403, "liaison": 403}
+MAY_ACKNOWLEDGE = {"liaison": 200, "coordinator": 403, "second_coordinator": 403}
+MAY_REVOKE = {"coordinator": 200, "second_coordinator": 200, "liaison": 403}
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_the_role_matrix_for_handovers(world, api, filed, person):
+    user = getattr(world, person)
+    created = send(api, world, filed)
+    handover = Handover.objects.get(reference=created.json()["reference"])
+
+    assert acknowledge(api, user, handover).status_code == MAY_ACKNOWLEDGE.get(person, 404)
+    handover.refresh_from_db()
+    if person != "liaison":
+        assert handover.status == "pending"
+        revoke = api(user).post(f"/api/v1/handovers/{handover.reference}/revoke/")
+        assert revoke.status_code == MAY_REVOKE.get(person, 404)
+    other = api(user).post("/api/v1/handovers/", {
+        "referral": filed.reference, "receiving_agency": world.police.pk, "type": "avert_crime",
+        "legal_basis": "fvl-13b-7", "scope": ["identity"]}, format="json")
+    assert other.status_code == MAY_SEND.get(person, 404)
+    # Everyone was refused something above (the coordinators the acknowledgement, the
+    # liaison sending on a referral it only sees through a handover), and it is on record.
+    assert AuditEvent.objects.filter(actor=user, outcome="denied").exists()
