@@ -2,6 +2,8 @@
 handing a referral over from the referral page. They call the handover services; the rules
 live there."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -84,6 +86,7 @@ def handover_inbox(request):
     return render(request, "referrals/handover_inbox.html", {
         "page": page, "box": box, "status": status, "statuses": Handover.Status.choices,
         "can_send": roles.can(request.user, roles.SEND_HANDOVER),
+        "page_query": urlencode({"box": box, "status": status}),
     })
 
 

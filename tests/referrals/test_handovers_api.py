@@ -293,3 +293,17 @@ def test_the_role_matrix_for_handovers(world, api, filed, person):
     # Everyone was refused something above (the coordinators the acknowledgement, the
     # liaison sending on a referral it only sees through a handover), and it is on record.
     assert AuditEvent.objects.filter(actor=user, outcome="denied").exists()
+
+
+def test_the_email_names_the_handover_and_links_to_it_without_child_data(world, api, filed, handover):
+    from django.core import mail
+
+    from referrals.tasks import deliver_notification
+
+    row = Notification.objects.get(handover=handover, recipient=world.liaison)
+    assert deliver_notification(row.pk) == "delivered"
+    [message] = mail.outbox
+    assert message.to == [world.liaison.email]
+    assert handover.reference in message.subject and f"/referrals/handovers/{handover.reference}/" in message.body
+    for secret in ("Ola", "Nordmann", "hungry", "jobb_fixer", filed.reference):
+        assert secret not in message.subject and secret not in message.body
