@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import roles
 from agencies.models import Agency
+from audit.recorder import record
 from config.exceptions import ConflictError
 
 from . import selectors, services
@@ -94,6 +95,9 @@ def handover_inbox(request):
 def handover_create(request, reference: str):
     referral, grant = access_referral(user=request.user, reference=reference, action="handover.create")
     if grant.is_scoped or grant.role not in roles.roles_for(roles.SEND_HANDOVER):
+        record(action="handover.create", actor=request.user, outcome="denied", agency=grant.agency,
+               role=grant.role, target=referral, child_id=referral.child_id,
+               changes={"reference": referral.reference})
         raise PermissionDenied
     form = HandoverForm(request.POST or None, initial={"urgency": referral.urgency})
     if request.method == "POST" and form.is_valid():

@@ -59,6 +59,7 @@ def test_it_shows_form_errors_in_the_users_language_and_creates_nothing(world, c
 def test_a_reporter_cannot_open_the_handover_form(world, client, filed):
     sign_in(client, world.reporter)
     assert client.get(reverse("referrals:handover-create", args=[filed.reference])).status_code == 403
+    assert AuditEvent.objects.filter(action="handover.create", outcome="denied", actor=world.reporter).exists()
 
 
 def test_the_liaison_sees_the_pending_handover_in_the_inbox_and_header(world, client, handover,
