@@ -22,6 +22,10 @@ ASSIGN_CASEWORKER = "referral.assign"
 BE_ASSIGNED = "referral.be_assigned"
 WRITE_NOTE = "referral.write_note"
 RECEIVE_ESCALATION = "referral.receive_escalation"
+SEND_HANDOVER = "handover.send"
+ANSWER_HANDOVER = "handover.answer"
+ACKNOWLEDGE_ROUTING = "routing.acknowledge"
+RECEIVE_UNACKNOWLEDGED_ESCALATION = "handover.receive_escalation"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -40,6 +44,14 @@ MATRIX: dict[str, frozenset[str]] = {
     BE_ASSIGNED: frozenset({Role.CASEWORKER, Role.COORDINATOR}),
     WRITE_NOTE: frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON}),
     RECEIVE_ESCALATION: frozenset({Role.COORDINATOR, Role.AGENCY_ADMIN}),
+    # Handovers between agencies: a coordinator sends one (or revokes it while pending);
+    # the receiving agency's liaisons (police, immigration) or coordinators (SLT, another
+    # municipality's child welfare) acknowledge, accept, decline and ask for more.
+    SEND_HANDOVER: frozenset({Role.COORDINATOR}),
+    ANSWER_HANDOVER: frozenset({Role.COORDINATOR, Role.LIAISON}),
+    ACKNOWLEDGE_ROUTING: frozenset({Role.COORDINATOR, Role.LIAISON}),
+    # Nobody acknowledged in time: after the liaisons and coordinators, the agency admins.
+    RECEIVE_UNACKNOWLEDGED_ESCALATION: frozenset({Role.AGENCY_ADMIN}),
 }
 
 

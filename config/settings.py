@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -208,7 +209,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-unsent-notifications": {
         "task": "referrals.tasks.sweep_unsent_notifications",
-        "schedule": timedelta(seconds=60),
+        "schedule": timedelta(seconds=env.int("SAMVIRKE_SWEEP_EVERY_SECONDS", default=60)),
     },
     "check-statutory-deadlines": {
         "task": "referrals.tasks.check_deadlines",
@@ -218,7 +219,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.seal_audit_events",
         "schedule": timedelta(seconds=60),
     },
+    "escalate-unacknowledged": {
+        "task": "referrals.tasks.escalate_unacknowledged",
+        "schedule": timedelta(minutes=5),
+    },
+    "daily-digest": {
+        "task": "referrals.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
+# Handovers: how long the receiving agency has to acknowledge, by type and urgency; the
+# first matching row wins ("*" matches anything). Rules: "hours" (that many hours),
+# "end_of_day" (the end of the Oslo day it was sent), "working_days" (the end of the Nth
+# Norwegian working day after it was sent: weekends and public holidays skipped).
+HANDOVER_ACKNOWLEDGE_DEADLINES = [
+    ("avert_crime", "*", "hours", 1),
+    ("*", "P0", "hours", 1),
+    ("*", "P1", "end_of_day", 0),
+    ("*", "*", "working_days", 2),
+]
+# A routing whose rules set no acknowledgement time must be acknowledged within this many
+# working days.
+ROUTING_ACKNOWLEDGE_WORKING_DAYS = env.int("SAMVIRKE_ROUTING_ACKNOWLEDGE_WORKING_DAYS", default=2)
+# Unacknowledged past its deadline: step 1 tells the receiving agency's liaisons and
+# coordinators, step 2 (this long later) its agency admins, and so on until answered.
+ESCALATION_REPEAT = timedelta(minutes=env.int("SAMVIRKE_ESCALATION_REPEAT_MINUTES", default=60))
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env.int("SAMVIRKE_SWEEP_AFTER_SECONDS", default=60))
 
 # --- Audit sealing (audit/services.py) -------------------------------------------------
@@ -254,6 +279,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "HandoverStatusEnum": "referrals.models.handover.Handover.Status",
+        "ReferralStatusEnum": "referrals.models.referral.Referral.Status",
+        "HandoverTypeEnum": "referrals.models.handover.Handover.Type",
+        "HandoverScopeEnum": "referrals.models.handover.Handover.Scope",
+        "NotificationEventEnum": "referrals.models.notification.Notification.Event",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------

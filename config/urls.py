@@ -15,6 +15,8 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", referral_views.notification_read, name="notification-read"),
+    path("inbox/read-all/", referral_views.notification_read_all, name="notification-read-all"),
+    path("inbox/preferences/", referral_views.notification_preferences, name="notification-preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

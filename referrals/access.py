@@ -11,16 +11,23 @@ from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from .models import Referral, ReferralUserObjectPermission, Routing
+from .models import Handover, Referral, ReferralUserObjectPermission, Routing
 
 
 @dataclass(frozen=True)
 class Grant:
-    """Why the user may see the referral: through which agency and in which role."""
+    """Why the user may see the referral: through which agency and in which role. A grant
+    through a handover carries its scope: only those parts may be shown, and only through
+    the handover's own page and API (never the full referral)."""
 
     agency: Agency
     role: str
     legal_basis: str = ""
+    scope: frozenset | None = None
+
+    @property
+    def is_scoped(self) -> bool:
+        return self.scope is not None
 
 
 def routed_to_memberships(user, action: str) -> QuerySet[Membership]:
@@ -53,9 +60,56 @@ def grant_for(user, referral: Referral) -> Grant | None:
     if membership is not None:
         basis = referral.routings.filter(agency=membership.agency).values_list("legal_basis__code", flat=True).first()
         return Grant(agency=membership.agency, role=membership.role, legal_basis=basis or "")
+    handover_grant = _handover_grant(user, referral)
+    if handover_grant is not None:
+        return handover_grant
     if referral.reporter_id == user.pk:
         return Grant(agency=referral.reporting_agency, role=Membership.Role.REPORTER)
     return None
+
+
+def _handover_grant(user, referral: Referral) -> Grant | None:
+    """A receiving agency's liaison or coordinator sees what the handovers to their agency
+    disclose (the union of their scopes), and nothing else; a revoked one discloses nothing."""
+    handovers = list(
+        Handover.objects.filter(referral=referral, receiving_agency__in=roles.memberships_for(
+            user, roles.ANSWER_HANDOVER).values("agency")).exclude(status=Handover.Status.REVOKED)
+        .select_related("legal_basis", "receiving_agency").order_by("pk"))
+    if not handovers:
+        return None
+    membership = roles.memberships_for(user, roles.ANSWER_HANDOVER).filter(
+        agency=handovers[0].receiving_agency).order_by("pk").first()
+    scope = frozenset(part for h in handovers for part in h.scope)
+    return Grant(agency=membership.agency, role=membership.role, legal_basis=handovers[0].legal_basis.code,
+                 scope=scope)
+
+
+def handover_membership(user, handover: Handover, *, side: str) -> Membership | None:
+    """The user's membership on one side of a handover: "sender" (a coordinator of the
+    sending agency) or "receiver" (a liaison or coordinator of the receiving agency)."""
+    if side == "sender":
+        return (roles.memberships_for(user, roles.SEND_HANDOVER).filter(agency_id=handover.sending_agency_id)
+                .order_by("pk").first())
+    return (roles.memberships_for(user, roles.ANSWER_HANDOVER).filter(agency_id=handover.receiving_agency_id)
+            .order_by("pk").first())
+
+
+def access_handover(*, user, reference: str, action: str = "handover.read") -> tuple[Handover, Membership, str]:
+    """Fetch a handover and the user's side of it in one step. Missing and forbidden both
+    raise Http404; a forbidden attempt is audited as denied."""
+    handover = (Handover.objects.select_related("referral", "sending_agency", "receiving_agency", "legal_basis",
+                                                "created_by", "acknowledged_by", "answered_by", "revoked_by")
+                .filter(reference=reference).first())
+    if handover is not None:
+        for side in ("receiver", "sender"):
+            membership = handover_membership(user, handover, side=side)
+            if membership is not None:
+                return handover, membership, side
+    record(action=action, actor=user, outcome=AuditEvent.Outcome.DENIED, target_type="referrals.handover",
+           target_id=handover.pk if handover is not None else "",
+           child_id=handover.referral.child_id if handover is not None else None,
+           changes={"reference": reference[:32]})
+    raise Http404
 
 
 def _assigned_caseworker_membership(user, referral: Referral) -> Membership | None:

@@ -1,6 +1,8 @@
 """Every read of referral data: scoped to the reader's agencies and grants, and audited in
 the same transaction. If the audit row cannot be written, nothing is returned."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -12,9 +14,9 @@ from agencies.models import Agency, Membership
 from audit.recorder import build, record, record_many
 
 from . import queue
-from .access import Grant, access_referral, grant_for
+from .access import Grant, access_handover, access_referral, grant_for
 from .links import Link, links_for
-from .models import Addendum, ChildMatch, Notification, Referral, Routing
+from .models import Addendum, ChildMatch, Handover, Notification, Referral, Routing
 
 
 def queue_memberships(user) -> list[Membership]:
@@ -82,8 +84,19 @@ def referral_detail(*, user, reference: str) -> tuple[Referral, Grant]:
     """Open one referral. Missing or forbidden → Http404; the denial is audited (outside
     the read's transaction, so that it is kept)."""
     referral, grant = access_referral(user=user, reference=reference)
+    _refuse_scoped(user, referral, grant, "referral.read")
     with transaction.atomic():
         return _read(user, referral, grant)
+
+
+def _refuse_scoped(user, referral: Referral, grant: Grant, action: str) -> None:
+    """Someone who sees a referral only through a handover reads it on the handover's page,
+    limited to its scope; the whole referral answers 404 to them, and the attempt is kept."""
+    if grant.is_scoped:
+        record(action=action, actor=user, outcome="denied", agency=grant.agency, role=grant.role,
+               target=referral, child_id=referral.child_id,
+               changes={"reference": referral.reference, "reason": "handover scope"})
+        raise Http404
 
 
 def with_contents(queryset):
@@ -93,7 +106,7 @@ def with_contents(queryset):
     ).prefetch_related(
         "categories", "indicators", "guardians", "people_of_concern", "identifiers",
         Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-        Prefetch("routings", queryset=Routing.objects.select_related("agency", "legal_basis")
+        Prefetch("routings", queryset=Routing.objects.select_related("agency", "legal_basis", "acknowledged_by")
                  .prefetch_related("rules").order_by("pk")),
     )
 
@@ -127,7 +140,7 @@ def identifier_links(*, user, referral: Referral, grant: Grant) -> list[Link]:
         return []
     def can_see(other: Referral) -> bool:
         other_grant = grant_for(user, other)
-        return other_grant is not None and other_grant.role != roles.Role.REPORTER
+        return other_grant is not None and other_grant.role != roles.Role.REPORTER and not other_grant.is_scoped
 
     return links_for(referral, can_see=can_see)
 
@@ -140,6 +153,7 @@ def chronology(*, user, reference: str) -> list[dict]:
     """Everything that happened on a referral, in time order, for someone with access.
     Internal notes appear only to the agency that wrote them. The read is audited."""
     referral, grant = access_referral(user=user, reference=reference, action="referral.chronology")
+    _refuse_scoped(user, referral, grant, "referral.chronology")
     with transaction.atomic():
         record(action="referral.chronology_read", actor=user, agency=grant.agency, role=grant.role,
                target=referral, child_id=referral.child_id, changes={"reference": referral.reference})
@@ -196,7 +210,8 @@ def case_members(*, user, referral: Referral) -> list[Referral]:
     if referral.case_id is None:
         return []
     others = Referral.objects.filter(case_id=referral.case_id).exclude(pk=referral.pk).order_by("pk")
-    return [r for r in others if grant_for(user, r) is not None]
+    grants = ((r, grant_for(user, r)) for r in others)
+    return [r for r, g in grants if g is not None and not g.is_scoped]
 
 
 def inbox(*, user) -> QuerySet[Notification]:
@@ -209,3 +224,119 @@ def inbox(*, user) -> QuerySet[Notification]:
 
 def unread_count(*, user) -> int:
     return inbox(user=user).filter(read_at__isnull=True).count()
+
+
+# --- handovers -------------------------------------------------------------------------
+
+
+@dataclass
+class HandoverRead:
+    handover: Handover
+    membership: Membership
+    side: str  # "sender" or "receiver"
+    disclosed: dict
+    messages: list
+    escalations: list
+
+    @property
+    def is_receiver(self) -> bool:
+        return self.side == "receiver"
+
+    @property
+    def is_sender(self) -> bool:
+        return self.side == "sender"
+
+
+def disclosed_parts(handover: Handover, *, side: str = "receiver") -> dict:
+    """Exactly the parts of the referral the handover's scope discloses; nothing else is
+    even loaded. A revoked handover no longer discloses anything to the receiver."""
+    referral = handover.referral
+    parts: dict = {}
+    if side == "receiver" and handover.status == Handover.Status.REVOKED:
+        return parts
+    if handover.discloses(Handover.Scope.IDENTITY):
+        child = (type(referral.child).objects.select_related("municipality", "school").get(pk=referral.child_id))
+        parts["identity"] = {
+            "given_name": child.given_name, "family_name": child.family_name,
+            "date_of_birth": child.date_of_birth, "age_uncertain": child.age_uncertain,
+            "estimated_age": child.estimated_age, "municipality": child.municipality.name,
+            "school": child.school.name if child.school else "", "nationality": child.nationality,
+            "language": child.language, "interpreter_needed": child.interpreter_needed,
+            "unaccompanied_minor": child.unaccompanied_minor,
+        }
+    if handover.discloses(Handover.Scope.CATEGORIES):
+        parts["categories_and_indicators"] = {
+            "categories": [{"code": c.code, "name": c.name} for c in referral.categories.order_by("code")],
+            "indicators": [i.text for i in referral.indicators.order_by("category__code", "order", "code")],
+            "duty_triggers": referral.duty_trigger_labels(),
+            "urgency": referral.urgency,
+        }
+    if handover.discloses(Handover.Scope.NARRATIVE):
+        parts["narrative"] = {
+            "concern": referral.concern, "observed_on": referral.observed_on,
+            "observed_where": referral.observed_where,
+            "addenda": [{"text": a.text, "created_at": a.created_at} for a in referral.addenda.order_by("pk")],
+        }
+    if handover.discloses(Handover.Scope.IDENTIFIERS):
+        parts["identifiers"] = {
+            "identifiers": [{"kind": i.get_kind_display(), "platform": i.platform, "value": i.value}
+                            for i in referral.identifiers.order_by("pk")],
+            "people_of_concern": [{"role": p.get_role_display(), "name": p.name, "description": p.description}
+                                  for p in referral.people_of_concern.order_by("pk")],
+        }
+    if handover.discloses(Handover.Scope.ATTACHMENTS):
+        # The referral form takes no files yet; the scope is recorded for when it does.
+        parts["attachments"] = []
+    if handover.discloses(Handover.Scope.NOTES):
+        parts["notes"] = [{"text": n.text, "created_at": n.created_at, "author": _name(n.author)}
+                          for n in referral.notes.filter(agency=handover.sending_agency).select_related("author")]
+    return parts
+
+
+def handover_detail(*, user, reference: str) -> HandoverRead:
+    """Open one handover: its state, the disclosed parts of the referral, the messages.
+    Missing or forbidden → Http404 (audited); the read is audited with its legal basis."""
+    handover, membership, side = access_handover(user=user, reference=reference)
+    with transaction.atomic():
+        record(action="handover.read", actor=user, membership=membership, target=handover,
+               child_id=handover.referral.child_id, legal_basis=handover.legal_basis.code,
+               changes={"reference": handover.reference, "referral": handover.referral.reference, "side": side,
+                        "scope": handover.scope})
+        return HandoverRead(
+            handover=handover, membership=membership, side=side, disclosed=disclosed_parts(handover, side=side),
+            messages=list(handover.messages.select_related("author", "agency")),
+            escalations=list(handover.escalations.all()),
+        )
+
+
+def handover_list(*, user, box: str = "received", status: str | None = None) -> QuerySet[Handover]:
+    """The handovers to (box "received") or from ("sent") the user's agencies. Rows carry
+    references, agencies and state, no child data."""
+    if box == "sent":
+        queryset = Handover.objects.filter(
+            sending_agency__in=roles.memberships_for(user, roles.SEND_HANDOVER).values("agency"))
+    else:
+        queryset = Handover.objects.filter(
+            receiving_agency__in=roles.memberships_for(user, roles.ANSWER_HANDOVER).values("agency"))
+    if status:
+        queryset = queryset.filter(status=status)
+    ordering = ("-created_at", "-pk") if box == "sent" else ("acknowledge_by", "pk")
+    return queryset.select_related("referral", "sending_agency", "receiving_agency", "created_by", "legal_basis",
+                                   "acknowledged_by").order_by(*ordering)
+
+
+def audit_handover_list(*, user, handovers, action: str = "handover.listed") -> None:
+    record_many(
+        build(action=action, actor=user, target=h, child_id=h.referral.child_id,
+              changes={"reference": h.reference, "referral": h.referral.reference})
+        for h in handovers
+    )
+
+
+def handovers_of_referral(*, referral: Referral, grant: Grant) -> list[Handover]:
+    """On the referral page: the handovers of this referral, for a reader with full access
+    (not the reporter): the sender sees whether each arrived and the external reference."""
+    if grant.role == roles.Role.REPORTER or grant.is_scoped:
+        return []
+    return list(referral.handovers.select_related("sending_agency", "receiving_agency", "acknowledged_by",
+                                                  "legal_basis").order_by("-created_at", "-pk"))

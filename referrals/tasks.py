@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Notification
+from .models import DigestSent, Notification, NotificationPreference
+from .services.inbox import preferences_for
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,11 @@ def deliver_notification(self, notification_id: int) -> str:
         )
         if not claimed:
             return "already-delivered-or-missing"
-        notification = Notification.objects.select_related("recipient", "referral", "agency").get(
+        notification = Notification.objects.select_related("recipient", "referral", "agency", "handover").get(
             pk=notification_id
         )
         recipient = notification.recipient
-        if recipient.email and recipient.is_active:
+        if recipient.email and recipient.is_active and preferences_for(recipient).emails(notification.event):
             subject, body = _email(notification)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
             Notification.objects.filter(pk=notification_id).update(emailed=True)
@@ -49,10 +50,14 @@ def deliver_notification(self, notification_id: int) -> str:
 
 def _email(notification: Notification) -> tuple[str, str]:
     """Subject and body: the event, the opaque reference and a link. Never child data."""
-    reference = notification.referral.reference if notification.referral else ""
-    link = settings.SITE_URL + (
-        reverse("referrals:detail", args=[reference]) if reference else reverse("inbox")
-    )
+    if notification.handover_id:
+        reference = notification.handover.reference
+        link = settings.SITE_URL + reverse("referrals:handover-detail", args=[reference])
+    else:
+        reference = notification.referral.reference if notification.referral else ""
+        link = settings.SITE_URL + (
+            reverse("referrals:detail", args=[reference]) if reference else reverse("inbox")
+        )
     with translation.override(notification.recipient.language):
         context = {"notification": notification, "reference": reference, "link": link,
                    "event": notification.get_event_display()}
@@ -86,3 +91,57 @@ def check_deadlines() -> dict:
     from .services.deadlines import remind_and_escalate
 
     return remind_and_escalate(now=timezone.now())
+
+
+@shared_task
+def escalate_unacknowledged() -> dict:
+    """Celery beat, every few minutes: every handover or routing not acknowledged by its
+    deadline escalates, step after step, until someone answers (each step audited)."""
+    from .services.escalation import escalate_unacknowledged as escalate
+
+    return escalate(now=timezone.now())
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True,
+             max_retries=5)
+def send_daily_digests(self) -> int:
+    """Celery beat, each morning: one e-mail per person who asked for a digest, with how
+    many unread notifications of each kind they have and a link; never child data. A
+    DigestSent row per person and day is the claim, so a second run sends nothing."""
+    from . import clocks
+
+    day = clocks.oslo_date(timezone.now())
+    sent = 0
+    for preference in NotificationPreference.objects.filter(daily_digest=True, user__is_active=True).exclude(
+            user__email="").select_related("user"):
+        user = preference.user
+        with transaction.atomic():
+            if DigestSent.objects.filter(user=user, day=day).exists():
+                continue
+            DigestSent.objects.create(user=user, day=day)
+            counts = digest_counts(user)
+            if not counts:
+                continue
+            subject, body = _digest_email(user, counts)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            sent += 1
+    return sent
+
+
+def digest_counts(user) -> list[tuple[str, int]]:
+    """Unread notifications by event: (label, count), most frequent first."""
+    from django.db.models import Count
+
+    labels = dict(Notification.Event.choices)
+    rows = (Notification.objects.filter(recipient=user, delivered_at__isnull=False, read_at__isnull=True)
+            .values("event").annotate(n=Count("pk")).order_by("-n", "event"))
+    return [(str(labels.get(r["event"], r["event"])), r["n"]) for r in rows]
+
+
+def _digest_email(user, counts) -> tuple[str, str]:
+    with translation.override(user.language):
+        context = {"counts": counts, "total": sum(n for _label, n in counts),
+                   "link": settings.SITE_URL + reverse("inbox")}
+        subject = render_to_string("referrals/email/digest_subject.txt", context).strip()
+        body = render_to_string("referrals/email/digest_body.txt", context)
+    return " ".join(subject.split()), body

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import triage_views, views
+from . import handover_views, triage_views, views
 
 app_name = "referrals"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("new/", views.referral_create, name="create"),
     path("queue/", views.referral_queue, name="queue"),
     path("mine/", views.referrals_mine, name="mine"),
+    path("handovers/", handover_views.handover_inbox, name="handovers"),
+    path("handovers/<str:reference>/", handover_views.handover_detail, name="handover-detail"),
+    path("handovers/<str:reference>/acknowledge/", handover_views.handover_acknowledge, name="handover-acknowledge"),
+    path("handovers/<str:reference>/accept/", handover_views.handover_accept, name="handover-accept"),
+    path("handovers/<str:reference>/decline/", handover_views.handover_decline, name="handover-decline"),
+    path("handovers/<str:reference>/revoke/", handover_views.handover_revoke, name="handover-revoke"),
+    path("handovers/<str:reference>/messages/", handover_views.handover_message, name="handover-message"),
     path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/edit/", views.referral_edit, name="edit"),
     path("<str:reference>/addendum/", views.referral_addendum, name="addendum"),
@@ -15,6 +22,8 @@ urlpatterns = [
     path("<str:reference>/assign/", triage_views.assign, name="assign"),
     path("<str:reference>/feedback/", triage_views.feedback, name="feedback"),
     path("<str:reference>/notes/", triage_views.note, name="note"),
+    path("<str:reference>/handover/", handover_views.handover_create, name="handover-create"),
+    path("<str:reference>/acknowledge/", handover_views.routing_acknowledge, name="routing-acknowledge"),
     path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
     path("<str:reference>/case/link/", triage_views.link_case, name="case-link"),
     path("<str:reference>/case/unlink/", triage_views.unlink_case, name="case-unlink"),

@@ -1,11 +1,13 @@
 """HTML pages. They call the same services and selectors as the API; no rules live here."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies import roles
@@ -19,6 +21,7 @@ from .access import access_referral
 from .forms import AddendumForm, ReferralFormGroup, initial_from
 from .models import Category, Notification, Referral
 from .presentation import routing_reasons
+from .services.inbox import preferences_for
 from .triage_views import triage_forms
 
 
@@ -127,6 +130,10 @@ def referral_detail(request, reference: str):
         "notes": list(referral.notes.filter(agency=grant.agency).select_related("author")),
         "case_members": selectors.case_members(user=request.user, referral=referral),
         "can_link": grant.role in roles.roles_for(roles.DECIDE),
+        "handovers": selectors.handovers_of_referral(referral=referral, grant=grant),
+        "can_hand_over": grant.role in roles.roles_for(roles.SEND_HANDOVER) and not referral.is_draft,
+        "my_routing": next((r for r in referral.routings.all() if r.agency_id == grant.agency.pk), None)
+        if grant.role in roles.roles_for(roles.ACKNOWLEDGE_ROUTING) else None,
         **triage_forms(request.user, referral, grant),
     })
 
@@ -187,8 +194,39 @@ def referrals_mine(request):
 
 @login_required
 def inbox(request):
-    page = Paginator(selectors.inbox(user=request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.inbox(user=request.user).select_related("handover"), 50).get_page(
+        request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = services.notification_mark_all_read(actor=request.user)
+    messages.success(request, _("Marked %(count)d as read.") % {"count": count})
+    return redirect("inbox")
+
+
+class PreferencesForm(forms.Form):
+    email_events = forms.MultipleChoiceField(
+        label=gettext_lazy("Send me an e-mail when"), required=False, choices=Notification.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("E-mails name only the event, a reference and a link: never anything about the "
+                               "child. Your inbox here always shows everything."))
+    daily_digest = forms.BooleanField(label=gettext_lazy("Send me a daily digest of unread notifications"),
+                                      required=False)
+
+
+@login_required
+def notification_preferences(request):
+    preference = preferences_for(request.user)
+    form = PreferencesForm(request.POST or None, initial={"email_events": preference.email_events,
+                                                          "daily_digest": preference.daily_digest})
+    if request.method == "POST" and form.is_valid():
+        services.notification_preferences_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notification-preferences")
+    return render(request, "notifications/preferences.html", {"form": form})
 
 
 @login_required
@@ -196,6 +234,8 @@ def inbox(request):
 def notification_read(request, pk: int):
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.notification_mark_read(actor=request.user, notification=notification)
+    if notification.handover_id:
+        return redirect("referrals:handover-detail", reference=notification.handover.reference)
     if notification.referral_id:
         return redirect("referrals:detail", reference=notification.referral.reference)
     return redirect("inbox")

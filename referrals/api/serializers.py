@@ -314,9 +314,10 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class NotificationSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="referral.reference", read_only=True, default=None)
+    handover = serializers.CharField(source="handover.reference", read_only=True, default=None)
     event_text = serializers.CharField(source="get_event_display", read_only=True)
 
     class Meta:
         model = Notification
-        fields = ["id", "event", "event_text", "reference", "created_at", "delivered_at", "read_at"]
+        fields = ["id", "event", "event_text", "reference", "handover", "created_at", "delivered_at", "read_at"]
         read_only_fields = fields

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import triage, views
+from . import handovers, notifications, triage, views
 
 app_name = "referrals-api"
 
@@ -18,6 +18,21 @@ urlpatterns = [
     path("cases/", triage.CaseCreateView.as_view(), name="case-create"),
     path("cases/<int:pk>/chronology/", triage.CaseChronologyView.as_view(), name="case-chronology"),
     path("cases/<int:pk>/referrals/<str:reference>/", triage.CaseUnlinkView.as_view(), name="case-unlink"),
+    path("referrals/<str:reference>/acknowledge/", handovers.RoutingAcknowledgeView.as_view(),
+         name="referral-acknowledge"),
+    path("handovers/", handovers.HandoverListCreateView.as_view(), name="handover-list"),
+    path("handovers/<str:reference>/", handovers.HandoverDetailView.as_view(), name="handover-detail"),
+    path("handovers/<str:reference>/acknowledge/", handovers.HandoverAcknowledgeView.as_view(),
+         name="handover-acknowledge"),
+    path("handovers/<str:reference>/accept/", handovers.HandoverAcceptView.as_view(), name="handover-accept"),
+    path("handovers/<str:reference>/decline/", handovers.HandoverDeclineView.as_view(), name="handover-decline"),
+    path("handovers/<str:reference>/revoke/", handovers.HandoverRevokeView.as_view(), name="handover-revoke"),
+    path("handovers/<str:reference>/messages/", handovers.HandoverMessagesView.as_view(),
+         name="handover-messages"),
+    path("notifications/unread-count/", notifications.UnreadCountView.as_view(), name="notification-unread-count"),
+    path("notifications/read-all/", notifications.ReadAllView.as_view(), name="notification-read-all"),
+    path("notifications/preferences/", notifications.PreferencesView.as_view(), name="notification-preferences"),
+    path("notifications/<int:pk>/read/", notifications.ReadView.as_view(), name="notification-read"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
 ]

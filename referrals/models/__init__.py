@@ -6,12 +6,14 @@ referral      the referral (concern) itself, its guardians, people of concern,
               identifiers and addenda
 routing       routing rules (data) and the routings they produced
 triage        statutory clocks, deadlines, decisions, feedback, assignments, cases, notes
-notification  the outbox
+handover      handovers between agencies, their messages, escalations of what nobody acknowledged
+notification  the outbox, preferences and digests
 permissions   django-guardian direct foreign-key grants on referrals
 """
 
 from .child import Child, ChildMatch
-from .notification import Notification
+from .handover import Escalation, Handover, HandoverMessage
+from .notification import DigestSent, Notification, NotificationPreference
 from .permissions import ReferralGroupObjectPermission, ReferralUserObjectPermission
 from .referral import (
     CONCERN_MAX_LENGTH,
@@ -27,7 +29,8 @@ from .taxonomy import Category, DutyTrigger, Indicator, LegalBasis, Platform, Ur
 from .triage import Assignment, Case, Deadline, Decision, Feedback, Note, StatutoryClock
 
 __all__ = [
-    "CONCERN_MAX_LENGTH", "Addendum", "Assignment", "Case", "Deadline", "Decision", "Feedback", "Note",
+    "CONCERN_MAX_LENGTH", "Addendum", "DigestSent", "Escalation", "Handover", "HandoverMessage",
+    "NotificationPreference", "Assignment", "Case", "Deadline", "Decision", "Feedback", "Note",
     "StatutoryClock", "Category", "Child", "ChildMatch", "DutyTrigger", "Guardian",
     "Identifier", "Indicator", "LegalBasis", "Notification", "PersonOfConcern", "Platform", "Referral",
     "ReferralGroupObjectPermission", "ReferralUserObjectPermission", "Routing", "RoutingRule",

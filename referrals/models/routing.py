@@ -79,6 +79,11 @@ class Routing(models.Model):
                     "child welfare must forward the referral."),
     )
     acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("acknowledged by"))
+    escalation_level = models.PositiveSmallIntegerField(_("escalation steps taken"), default=0)
+    next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
     created_at = models.DateTimeField(_("routed"), auto_now_add=True)
     # The agency's queue reads these copies, kept by the services, so that a page deep in a
     # queue of a million rows is one index range scan (keyset over urgency, due, id).
@@ -104,6 +109,8 @@ class Routing(models.Model):
         indexes = [
             models.Index(fields=["agency", "created_at"]),
             models.Index(fields=["agency", "is_open", "urgency", "due_at", "id"], name="routing_queue"),
+            models.Index(fields=["next_escalation_at"], condition=models.Q(acknowledged_at__isnull=True),
+                         name="routing_escalation_due"),
         ]
 
     def __str__(self) -> str:

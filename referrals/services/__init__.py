@@ -3,10 +3,22 @@
 intake_input  what a reporter sends, and its validation
 intake   drafts, submission (routing, matching, notifications), addenda
 triage   decisions, deadlines, feedback, assignment, cases, notes
-inbox    notifications read in the in-app inbox
+inbox    notifications read in the in-app inbox, preferences
+handovers  handovers between agencies and their message threads
+routings   a receiving agency acknowledges a routed referral
+escalation what nobody acknowledged in time escalates (Celery beat)
 """
 
-from .inbox import notification_mark_read
+from .handovers import (
+    handover_accept,
+    handover_acknowledge,
+    handover_create,
+    handover_decline,
+    handover_message_post,
+    handover_revoke,
+)
+from .inbox import notification_mark_all_read, notification_mark_read, notification_preferences_update
+from .routings import routing_acknowledge
 from .intake import (
     draft_data,
     referral_add_addendum,
@@ -28,7 +40,9 @@ from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, R
 
 __all__ = [
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
-    "notification_mark_read", "referral_add_addendum", "referral_draft_create", "referral_draft_update",
+    "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",
+    "handover_revoke", "notification_mark_all_read", "notification_mark_read", "notification_preferences_update",
+    "routing_acknowledge", "referral_add_addendum", "referral_draft_create", "referral_draft_update",
     "referral_file", "referral_submit", "case_link", "case_unlink", "caseworker_assign", "caseworker_unassign",
     "feedback_send", "note_add", "referral_decide",
 ]

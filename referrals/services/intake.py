@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from audit.recorder import record
 from config.exceptions import ConflictError
 
-from .. import identity, matching, notifications, routing
+from .. import clocks, identity, matching, notifications, routing
 from . import triage
 from ..links import normalize_identifier
 from ..models import (
@@ -228,9 +228,10 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
     for decision in decisions:
         within = [r.acknowledge_within for r in decision.rules if r.acknowledge_within]
         takes_unresolved = decision.agency.kind == Agency.Kind.CHILD_WELFARE and unresolved
+        acknowledge_by = now + min(within) if within else clocks.routing_acknowledge_by(now)
         routing_row = Routing.objects.create(
             referral=referral, agency=decision.agency, legal_basis=decision.legal_basis,
-            is_fallback=decision.is_fallback, acknowledge_by=now + min(within) if within else None,
+            is_fallback=decision.is_fallback, acknowledge_by=acknowledge_by, next_escalation_at=acknowledge_by,
             unresolved_kinds=unresolved if takes_unresolved else [],
             urgency=referral.urgency, status=referral.status,
             due_at=review.due_at if decision.agency.kind == Agency.Kind.CHILD_WELFARE or not within

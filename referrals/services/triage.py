@@ -180,6 +180,9 @@ def _decide(actor, membership, referral, kind, justification, target_agency, leg
         referral.status = next_status
         referral.save(update_fields=["status", "updated_at"])
     _sync_queue(referral)
+    # A decision is the deciding agency's answer: its routing counts as acknowledged.
+    Routing.objects.filter(referral=referral, agency=membership.agency, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=actor, next_escalation_at=None)
     record(action="referral.decided", actor=actor, membership=membership, target=referral,
            child_id=referral.child_id, legal_basis=legal_basis.code if legal_basis else "",
            changes={"decision": kind, "before": before, "after": referral.status,
@@ -191,10 +194,12 @@ def _route_onwards(actor, membership, referral, kind, target_agency, legal_basis
     """Forward: a new routing with its legal basis. Re-route: the right municipality's
     child welfare service takes over; the clock keeps running from the original receipt."""
     basis = legal_basis or Routing.objects.get(referral=referral, agency=membership.agency).legal_basis
+    acknowledge_by = clocks.routing_acknowledge_by(timezone.now())
     routing, created = Routing.objects.get_or_create(
         referral=referral, agency=target_agency,
         defaults={"legal_basis": basis, "urgency": referral.urgency,
-                  "due_at": review.due_at if review else referral.submitted_at})
+                  "due_at": review.due_at if review else referral.submitted_at,
+                  "acknowledge_by": acknowledge_by, "next_escalation_at": acknowledge_by})
     if not created and (not routing.is_open or routing.rerouted_at):
         Routing.objects.filter(pk=routing.pk).update(is_open=True, rerouted_at=None)
     record(action="referral.routed", actor=actor, membership=membership, target=routing,

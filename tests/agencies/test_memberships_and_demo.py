@@ -22,13 +22,19 @@ def test_it_audits_granting_and_revoking_a_membership(world):
     ]
 
 
-def test_it_seeds_demo_data_for_every_role_idempotently(db):
+def test_it_seeds_demo_data_for_every_role_idempotently(db, reference_data):
+    from referrals.models import Handover, Referral
+
     call_command("seed_demo", verbosity=0)
     counts = (User.objects.count(), Agency.objects.count(), Membership.objects.count(),
-              AuditEvent.objects.count())
+              AuditEvent.objects.count(), Referral.objects.count(), Handover.objects.count())
     call_command("seed_demo", verbosity=0)
     assert (User.objects.count(), Agency.objects.count(), Membership.objects.count(),
-            AuditEvent.objects.count()) == counts
+            AuditEvent.objects.count(), Referral.objects.count(), Handover.objects.count()) == counts
+
+    pending = Handover.objects.get(status="pending")
+    assert pending.receiving_agency.memberships.filter(user__username="politikontakt").exists()
+    assert pending.created_by.username == "koordinator"
 
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Membership.Role.values)

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from referrals import notifications
 from referrals.models import Notification, Referral
 from referrals.tasks import deliver_notification, sweep_unsent_notifications
 
@@ -24,8 +25,8 @@ def test_it_enqueues_delivery_only_after_commit(filed):
     referral, callbacks = filed
     rows = Notification.objects.filter(referral=referral)
     assert rows.count() == 2 and not rows.filter(delivered_at__isnull=False).exists()
-    # Each callback is partial(deliver_notification.delay, pk): bound now, run after commit.
-    assert all(callback.func == deliver_notification.delay for callback in callbacks)
+    # Each callback is partial(enqueue_delivery, pk): bound now, run after commit.
+    assert all(callback.func == notifications.enqueue_delivery for callback in callbacks)
     assert sorted(callback.args[0] for callback in callbacks) == sorted(rows.values_list("pk", flat=True))
 
 
@@ -84,3 +85,13 @@ def test_it_shows_only_delivered_notifications_in_the_api_inbox(filed, world, ap
     results = api(world.coordinator).get("/api/v1/notifications/").json()["results"]
     assert [r["id"] for r in results] == [row.pk]
     assert results[0]["reference"] == row.referral.reference
+
+
+def test_a_broker_outage_at_commit_leaves_the_row_for_the_sweep_and_the_request_succeeds(
+        world, api, referral_payload, django_capture_on_commit_callbacks):
+    with mock.patch("referrals.tasks.deliver_notification.delay", side_effect=OSError("broker down")), \
+            django_capture_on_commit_callbacks(execute=True):
+        response = api(world.reporter).post("/api/v1/referrals/", referral_payload, format="json")
+    assert response.status_code == 201
+    rows = Notification.objects.filter(referral__reference=response.json()["reference"])
+    assert rows.count() == 2 and not rows.filter(delivered_at__isnull=False).exists()

@@ -1,5 +1,7 @@
 """Demo agencies and one user per role, for trying the system. Safe to run again."""
 
+from datetime import date
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -87,7 +89,34 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
+        self._demo_handover(agencies)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(agencies)} agencies, {len(USERS) + 1} users "
             f"(password for all: {DEMO_PASSWORD})."
         ))
+
+    def _demo_handover(self, agencies) -> None:
+        """One referral the school filed, handed over by child welfare to the police
+        liaison and awaiting acknowledgement, so that `politikontakt` has something in the
+        handover inbox. Created once: an existing demo handover (answered or not) is left
+        as it is."""
+        from referrals import services
+        from referrals.models import Category, Handover, LegalBasis
+
+        coordinator = User.objects.get(username="koordinator")
+        if Handover.objects.filter(created_by=coordinator, receiving_agency=agencies["police"]).exists():
+            return
+        basis = LegalBasis.objects.filter(code="fvl-13b-6").first()
+        if basis is None or not Category.objects.filter(code="B").exists():
+            self.stdout.write("No taxonomy loaded (run migrate): no demo handover.")
+            return
+        data = services.ReferralData(
+            child=services.ChildData(given_name="Demo", family_name="Eksempel", date_of_birth=date(2012, 2, 14)),
+            categories=("B",), duty_triggers=("serious_behaviour",),
+            concern="Demo: snakker om «oppdrag» og poeng, har flere nye telefoner.")
+        referral = services.referral_file(actor=User.objects.get(username="laerer"),
+                                          reporting_agency=agencies["school"], data=data)
+        services.handover_create(actor=coordinator, referral=referral, receiving_agency=agencies["police"],
+                                 type="concern_conversation", legal_basis=basis,
+                                 scope=["identity", "categories_and_indicators", "identifiers"], urgency="P2",
+                                 message="Demo: ønsker bekymringssamtale. Kvitter med deres saksnummer.")
