@@ -214,8 +214,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.check_deadlines",
         "schedule": timedelta(minutes=10),
     },
+    "detect-audit-anomalies": {
+        "task": "audit.tasks.detect_anomalies",
+        "schedule": timedelta(hours=1),
+    },
 }
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env.int("SAMVIRKE_SWEEP_AFTER_SECONDS", default=60))
+
+# --- Audit: anomalies an auditor works through (audit/anomalies.py) -------------------
+SAMVIRKE_ANOMALY_MIN_READS = env.int("SAMVIRKE_ANOMALY_MIN_READS", default=50)
+SAMVIRKE_ANOMALY_READS_FACTOR = env.float("SAMVIRKE_ANOMALY_READS_FACTOR", default=5.0)
+SAMVIRKE_ANOMALY_READS_LIMIT = env.int("SAMVIRKE_ANOMALY_READS_LIMIT", default=300)
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
