@@ -63,8 +63,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
             models.Index(fields=["target_type", "target_id"], name="audit_target"),
             models.Index(fields=["occurred_at"], name="audit_time"),
-            # The auditor's search by agency (audit/selectors.py).
+            # The auditor's search by agency and by user name (audit/selectors.py); the
+            # name, not the user id, so that failed sign-ins (no user) are found too.
             models.Index(fields=["agency", "occurred_at"], name="audit_agency_time"),
+            models.Index(fields=["actor_username", "occurred_at"], name="audit_username_time"),
         ]
 
     def __str__(self) -> str:
