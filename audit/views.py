@@ -3,10 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from config.exceptions import ConflictError
@@ -66,10 +66,12 @@ def event_detail(request, pk: int):
 
 
 @login_required
-@require_POST
 def find_child(request):
     """National ID numbers come in a POST body and never go into a URL: the answer is a
     redirect to the report by the child's (opaque) referral reference."""
+    if request.method != "POST":
+        selectors.auditor_scope(request.user, action="audit.child_lookup")  # 403 (audited) first
+        return HttpResponseNotAllowed(["POST"])
     try:
         subject = selectors.find_child(user=request.user, national_id=request.POST.get("national_id", ""))
     except ValidationError as exc:
@@ -113,9 +115,10 @@ def anomalies(request):
 
 
 @login_required
-@require_POST
 def anomaly_review(request, pk: int):
     _scope, anomaly = selectors.access_anomaly(user=request.user, pk=pk, action="audit.anomaly_reviewed")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.anomaly_review(actor=request.user, anomaly=anomaly, note=request.POST.get("note", ""))
     except ValidationError as exc:

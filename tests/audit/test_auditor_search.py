@@ -229,3 +229,10 @@ def test_it_lists_events_in_a_fixed_number_of_queries(world, api, client, django
     # + session, user, inbox count and the agency choices
     with django_assert_num_queries(7):
         assert client.get("/audit/events/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/audit/children/find/", "/audit/anomalies/1/review/"])
+def test_it_checks_who_asks_before_the_method_on_post_only_pages(world, client, url):
+    client.force_login(world.coordinator)
+    assert client.get(url).status_code == 403
+    assert AuditEvent.objects.filter(actor=world.coordinator, outcome="denied").count() == 1
