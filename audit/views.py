@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from agencies import roles
 from agencies.models import Agency
 from config.exceptions import ConflictError
 
@@ -46,8 +47,7 @@ def events(request):
         selectors.auditor_scope(request.user, action="audit.search")  # a non-auditor still gets 403
     agencies = Agency.objects.order_by("name")
     if not request.user.is_superuser:
-        agencies = agencies.filter(memberships__user=request.user, memberships__role="auditor",
-                                   memberships__is_active=True).distinct()
+        agencies = agencies.filter(memberships__in=roles.memberships_for(request.user, roles.READ_AUDIT)).distinct()
     return render(request, "audit/events.html", {
         "filters": filters, "page": page, "error": error, "agencies": agencies,
         "outcomes": AuditEvent.Outcome.choices,
