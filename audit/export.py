@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .selectors import ChildSubject, ReportRow
+from .templatetags.audit_tags import role_label
 
 # A cell beginning with one of these is read as a formula by spreadsheet programs
 # (CSV/formula injection); such cells get a leading apostrophe.
@@ -33,7 +34,8 @@ def cells(row: ReportRow) -> list[str]:
     e = row.event
     return [
         timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"), row.kind_label, e.action,
-        e.get_outcome_display(), e.actor_username, e.agency.name if e.agency else "", e.role, row.basis_label,
+        e.get_outcome_display(), e.actor_username, e.agency.name if e.agency else "", role_label(e.role) if e.role
+        else "", row.basis_label,
         e.legal_basis, row.reference, e.request_id, e.ip_address or "", e.pk,
     ]
 

@@ -28,7 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from agencies import roles
 from agencies.models import Membership, User
@@ -334,8 +334,8 @@ def basis_of(event: AuditEvent) -> str:
         return Basis.DENIED
     if event.action == BREAK_GLASS_ACTION or (event.changes or {}).get("break_glass"):
         return Basis.BREAK_GLASS
-    if event.actor_id is None and not event.actor_username:
-        return Basis.SYSTEM
+    if (event.actor_id is None and not event.actor_username) or (not event.role and event.agency_id is None):
+        return Basis.SYSTEM  # e.g. a deadline opened or met as a consequence of someone's action
     if event.role == Membership.Role.CASEWORKER:
         return Basis.ASSIGNMENT
     if event.role == Membership.Role.AUDITOR or event.action.startswith("audit."):
@@ -354,9 +354,9 @@ def access_kind(event: AuditEvent) -> str:
 
 
 ACCESS_KIND_LABELS = {
-    "read": gettext_lazy("Read"),
-    "write": gettext_lazy("Change"),
-    "denied": gettext_lazy("Refused"),
+    "read": pgettext_lazy("access to a child's data", "Read"),
+    "write": pgettext_lazy("access to a child's data", "Change"),
+    "denied": pgettext_lazy("access to a child's data", "Refused"),
 }
 
 

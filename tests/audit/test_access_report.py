@@ -51,6 +51,7 @@ def test_it_reports_every_read_and_write_of_the_child(world, api, worked_on):
     assert ("caseworker", "referral.read", "read", "assignment") in by_user
     assert ("coordinator", "referral.decided", "write", "routing") in by_user
     assert ("outsider", "referral.read", "denied", "denied") in by_user
+    assert ("reporter", "deadline.opened", "write", "system") in by_user  # the clock the filing started
     coordinator_read = next(r for r in rows if r["user"] == "coordinator" and r["action"] == "referral.read")
     assert coordinator_read["agency_name"] == "Barneverntjenesten i Drammen"
     assert coordinator_read["legal_basis"] == "bvl-13-2" and coordinator_read["reference"] == worked_on.reference
@@ -139,6 +140,7 @@ def test_it_shows_a_printable_report_page(world, client, worked_on):
     assert "data-print" in html and "js/print.js" in html and "<script>" not in html
     assert f"/audit/children/{worked_on.reference}/export.csv" in html
     assert "outsider" in html and "caseworker" in html
+    assert "Saksbehandler" in html and "Tildelt saksbehandler" in html  # role and basis in bokmål
     csv_response = client.get(f"/audit/children/{worked_on.reference}/export.csv")
     assert csv_response.status_code == 200
     assert AuditEvent.objects.filter(action="audit.export", actor=world.auditor).exists()
