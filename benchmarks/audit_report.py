@@ -159,6 +159,9 @@ def main() -> None:
         "report CSV (all rows)": lambda: b"".join(
             web.get(f"/audit/children/{bench.reference}/export.csv").streaming_content),
     }
+    targets["event search by user (JSON, newest 50)"] = lambda: api.get(
+        "/api/v1/audit/events/", {"user": "saksbehandler", "action": "referral.read"})
+
     for label, request in targets.items():
         request()  # warm
         durations = []
@@ -168,6 +171,21 @@ def main() -> None:
             durations.append(time.perf_counter() - t)
         print(f"{label}: p50 {percentile(durations, 50) * 1000:.1f} ms, p95 {percentile(durations, 95) * 1000:.1f} ms "
               f"({args.requests} requests)")
+
+    # The hourly anomaly scan over one hour in the middle of the generated year.
+    from audit import anomalies
+
+    middle = AuditEvent.objects.filter(pk=total // 2).values_list("occurred_at", flat=True).first()
+    if middle is not None:
+        hour = anomalies.hour_start(middle)
+        durations = []
+        for _ in range(5):
+            t = time.perf_counter()
+            anomalies.find(start=hour, end=hour + timedelta(hours=1))
+            durations.append(time.perf_counter() - t)
+        in_hour = AuditEvent.objects.filter(occurred_at__gte=hour, occurred_at__lt=hour + timedelta(hours=1)).count()
+        print(f"anomaly scan of one hour ({in_hour:,} events in it): median "
+              f"{statistics.median(durations) * 1000:.1f} ms")
 
     # The cost of auditing a read: the coordinator opens the referral (API detail) with the
     # read recorded, and with recording patched out, in random interleaved order.
