@@ -63,6 +63,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
             models.Index(fields=["target_type", "target_id"], name="audit_target"),
             models.Index(fields=["occurred_at"], name="audit_time"),
+            # The auditor's search by agency and by user name (audit/selectors.py); the
+            # name, not the user id, so that failed sign-ins (no user) are found too.
+            models.Index(fields=["agency", "occurred_at"], name="audit_agency_time"),
+            models.Index(fields=["actor_username", "occurred_at"], name="audit_username_time"),
         ]
 
     def __str__(self) -> str:
@@ -128,3 +132,58 @@ class SealedBlock(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Sealed blocks cannot be deleted.")
+class Anomaly(models.Model):
+    """Something in the trail an auditor should look at: found by the periodic scan over
+    one time window (audit/anomalies.py), one row per kind, user, agency and window."""
+
+    class Kind(models.TextChoices):
+        MANY_READS = "many_reads", _("Unusually many reads")
+        DENIED = "denied", _("Attempts to open what the user may not see")
+        BREAK_GLASS = "break_glass", _("Break-the-glass access")
+        NIGHT_READS = "night_reads", _("Reads at night (22-06)")
+
+    key = models.CharField(_("key"), max_length=120, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("user"),
+    )
+    actor_username = models.CharField(_("user name"), max_length=150, blank=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("agency"),
+    )
+    window_start = models.DateTimeField(_("from"))
+    window_end = models.DateTimeField(_("until"))
+    count = models.PositiveIntegerField(_("events"))
+    baseline = models.FloatField(_("agency median"), null=True, blank=True)
+    first_event_id = models.BigIntegerField(_("first event"))
+    last_event_id = models.BigIntegerField(_("last event"))
+    detected_at = models.DateTimeField(_("detected"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-window_start", "-id"]
+        verbose_name = _("anomaly")
+        verbose_name_plural = _("anomalies")
+        indexes = [
+            models.Index(fields=["window_start", "id"], name="anomaly_window"),
+            models.Index(fields=["agency", "window_start"], name="anomaly_agency_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.actor_username} {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class AnomalyReview(models.Model):
+    """An auditor has looked at an anomaly: who, when, and what they concluded."""
+
+    anomaly = models.OneToOneField(Anomaly, on_delete=models.PROTECT, related_name="review",
+                                   verbose_name=_("anomaly"))
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+    note = models.TextField(_("note"), max_length=2000)
+
+    class Meta:
+        verbose_name = _("anomaly review")
+        verbose_name_plural = _("anomaly reviews")

@@ -1,4 +1,6 @@
-"""Sealing the audit trail: committed events, in id order, into hash-chained blocks.
+"""Writes of the audit section: sealing the trail, and an auditor's review of an anomaly.
+
+Sealing the audit trail: committed events, in id order, into hash-chained blocks.
 
 Why it needs care: an event's id comes from a sequence when it is inserted, but
 transactions commit in any order. A request that inserted event 103 may still be running
@@ -46,9 +48,15 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
-from .models import AuditEvent, SealedBlock
+from agencies import roles
+from config.exceptions import ConflictError
+
+from .models import Anomaly, AnomalyReview, AuditEvent, SealedBlock
+from .recorder import record
 from .sealing import (
     GENESIS_HASH, SELECT_COLUMNS, BlockHasher, canonical_bytes, event_digest, fast_row_cursor, pack_ids,
 )
@@ -183,3 +191,33 @@ def _seal_next_block(*, horizon: int, settled: bool, block_size: int) -> SealedB
             previous_hash=previous_hash, block_hash=hasher.hexdigest(),
             event_ids=pack_ids(ids), event_digests=b"".join(digests),
         )
+
+
+# --- anomalies -------------------------------------------------------------------------
+
+NOTE_MAX_LENGTH = 2000
+
+
+@transaction.atomic
+def anomaly_review(*, actor, anomaly: Anomaly, note: str) -> AnomalyReview:
+    """Mark an anomaly as reviewed, with what the auditor concluded. Once only: a second
+    review (also one racing the first) answers 409. Who may review is checked by the
+    caller through audit.selectors.access_anomaly."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": [_("Write what you found.")]})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({"note": [_("Keep the note under %(n)d characters.") % {"n": NOTE_MAX_LENGTH}]})
+    anomaly = Anomaly.objects.select_for_update().get(pk=anomaly.pk)
+    if AnomalyReview.objects.filter(anomaly=anomaly).exists():
+        raise ConflictError(_("This anomaly has already been reviewed."))
+    try:
+        with transaction.atomic():
+            review = AnomalyReview.objects.create(anomaly=anomaly, reviewed_by=actor, note=note)
+    except IntegrityError:
+        raise ConflictError(_("This anomaly has already been reviewed."))
+    membership = roles.memberships_for(actor, roles.READ_AUDIT).order_by("pk").first()
+    record(action="audit.anomaly_reviewed", actor=actor, membership=membership, target=anomaly,
+           changes={"kind": anomaly.kind, "user": anomaly.actor_username,
+                    "window_start": anomaly.window_start, "events": anomaly.count})
+    return review

@@ -16,10 +16,11 @@ FAMILY = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nils
 
 
 def children_and_referrals(*, count: int, reporter, reporting_agency, municipalities, agency_for,
-                           seed: int = 7, batch: int = 5000) -> None:
+                           seed: int = 7, batch: int = 5000, weights=None) -> None:
     """Create `count` children, each with one submitted referral routed to the child
     welfare service `agency_for(municipality)`. Bulk inserts, no audit rows: this is the
     background data the measured requests run against."""
+    from referrals import clocks
     from referrals.models import Category, Child, LegalBasis, Referral, Routing
 
     rng = random.Random(seed)
@@ -38,7 +39,8 @@ def children_and_referrals(*, count: int, reporter, reporting_agency, municipali
                 if rng.random() < 0.05:  # unknown birthdays are often registered as 1 January
                     dob = dob.replace(month=1, day=1)
                 children.append(Child(given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
-                                      date_of_birth=dob, municipality=rng.choice(municipalities)))
+                                      date_of_birth=dob,
+                                      municipality=rng.choices(municipalities, weights=weights)[0]))
             Child.objects.bulk_create(children, batch_size=batch)
             referrals = [
                 Referral(child=c, reporter=reporter, reporting_agency=reporting_agency,
@@ -52,7 +54,8 @@ def children_and_referrals(*, count: int, reporter, reporting_agency, municipali
                 [through(referral_id=r.pk, category_id=categories[rng.choice("BCDEF")].pk) for r in referrals],
                 batch_size=batch)
             Routing.objects.bulk_create(
-                [Routing(referral=r, agency=agency_for(r.child.municipality), legal_basis=basis)
+                [Routing(referral=r, agency=agency_for(r.child.municipality), legal_basis=basis,
+                         urgency=r.urgency, status=r.status, due_at=clocks.due(r.submitted_at, days=7))
                  for r in referrals], batch_size=batch)
         made += n
     with connection.cursor() as cursor:

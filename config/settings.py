@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    "detect-audit-anomalies": {
+        "task": "audit.tasks.detect_anomalies",
+        "schedule": timedelta(hours=1),
+    },
 }
 # Handovers: how long the receiving agency has to acknowledge, by type and urgency; the
 # first matching row wins ("*" matches anything). Rules: "hours" (that many hours),
@@ -255,6 +259,11 @@ if not 1 <= AUDIT_SEAL_BLOCK_SIZE <= 100_000:
     raise ImproperlyConfigured("SAMVIRKE_AUDIT_SEAL_BLOCK_SIZE must be between 1 and 100000.")
 if not 0 <= AUDIT_SEAL_WAIT_SECONDS <= 50:
     raise ImproperlyConfigured("SAMVIRKE_AUDIT_SEAL_WAIT_SECONDS must be between 0 and 50.")
+
+# --- Audit: anomalies an auditor works through (audit/anomalies.py) -------------------
+SAMVIRKE_ANOMALY_MIN_READS = env.int("SAMVIRKE_ANOMALY_MIN_READS", default=50)
+SAMVIRKE_ANOMALY_READS_FACTOR = env.float("SAMVIRKE_ANOMALY_READS_FACTOR", default=5.0)
+SAMVIRKE_ANOMALY_READS_LIMIT = env.int("SAMVIRKE_ANOMALY_READS_LIMIT", default=300)
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

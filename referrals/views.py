@@ -30,6 +30,7 @@ def home(request):
     return render(request, "referrals/home.html", {
         "can_file": roles.can(request.user, roles.FILE_REFERRAL),
         "queues": selectors.queue_memberships(request.user),
+        "can_audit": request.user.is_superuser or roles.can(request.user, roles.READ_AUDIT),
     })
 
 
