@@ -50,6 +50,7 @@ def time_requests(client, url, params, count):
 
     durations, statements = [], []
     for _ in range(count):
+        connection.queries_log.clear()
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, params)
