@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("referrals/", include("referrals.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
-    path("inbox/<int:pk>/read/", referral_views.notification_read, name="notification-read"),
+    path("inbox/<int:notification_id>/read/", referral_views.notification_read, name="notification-read"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

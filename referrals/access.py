@@ -11,7 +11,7 @@ from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from .models import Referral, ReferralUserObjectPermission, Routing
+from .models import Notification, Referral, ReferralUserObjectPermission, Routing
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,15 @@ def access_referral(*, user, reference: str, action: str = "referral.read") -> t
         )
         raise Http404
     return referral, grant
+
+
+def access_notification(*, user, notification_id: int) -> Notification:
+    """One of the user's own notifications. Someone else's answers like a missing one
+    (404), and the attempt is audited."""
+    notification = (Notification.objects.select_related("referral")
+                    .filter(pk=notification_id, recipient_id=user.pk).first())
+    if notification is None:
+        record(action="notification.read", actor=user, outcome=AuditEvent.Outcome.DENIED,
+               target_type="referrals.notification", target_id=notification_id)
+        raise Http404
+    return notification

@@ -169,6 +169,6 @@ def unlink_case(request, reference: str):
 
 
 @login_required
-def case_chronology(request, pk: int):
-    entries = selectors.case_chronology(user=request.user, case_id=pk)
-    return render(request, "referrals/chronology.html", {"entries": entries, "case_id": pk})
+def case_chronology(request, case_id: int):
+    entries = selectors.case_chronology(user=request.user, case_id=case_id)
+    return render(request, "referrals/chronology.html", {"entries": entries, "case_id": case_id})

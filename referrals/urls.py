@@ -18,5 +18,5 @@ urlpatterns = [
     path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
     path("<str:reference>/case/link/", triage_views.link_case, name="case-link"),
     path("<str:reference>/case/unlink/", triage_views.unlink_case, name="case-unlink"),
-    path("cases/<int:pk>/chronology/", triage_views.case_chronology, name="case-chronology"),
+    path("cases/<int:case_id>/chronology/", triage_views.case_chronology, name="case-chronology"),
 ]

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,9 +15,9 @@ from config.exceptions import ConflictError
 from django.utils import timezone
 
 from . import queue, selectors, services
-from .access import access_referral
+from .access import access_notification, access_referral
 from .forms import AddendumForm, ReferralFormGroup, initial_from
-from .models import Category, Notification, Referral
+from .models import Category, Referral
 from .presentation import routing_reasons
 from .triage_views import triage_forms
 
@@ -193,8 +193,8 @@ def inbox(request):
 
 @login_required
 @require_POST
-def notification_read(request, pk: int):
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+def notification_read(request, notification_id: int):
+    notification = access_notification(user=request.user, notification_id=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
     if notification.referral_id:
         return redirect("referrals:detail", reference=notification.referral.reference)

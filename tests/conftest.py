@@ -114,3 +114,13 @@ def referral_payload():
 def _fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def signed_in():
+    """Sign a person in on a test client the way they would pass the sign-in."""
+    def sign_in(client, user):
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -16,8 +16,8 @@ urlpatterns = [
     path("referrals/<str:reference>/notes/", triage.NoteView.as_view(), name="referral-notes"),
     path("referrals/<str:reference>/chronology/", triage.ChronologyView.as_view(), name="referral-chronology"),
     path("cases/", triage.CaseCreateView.as_view(), name="case-create"),
-    path("cases/<int:pk>/chronology/", triage.CaseChronologyView.as_view(), name="case-chronology"),
-    path("cases/<int:pk>/referrals/<str:reference>/", triage.CaseUnlinkView.as_view(), name="case-unlink"),
+    path("cases/<int:case_id>/chronology/", triage.CaseChronologyView.as_view(), name="case-chronology"),
+    path("cases/<int:case_id>/referrals/<str:reference>/", triage.CaseUnlinkView.as_view(), name="case-unlink"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
 ]
