@@ -2,7 +2,8 @@
 
 Scope comes on top of it: a role applies only within the agency of the membership
 (a coordinator of one municipality's child welfare service sees nothing routed to another).
-Per-object grants (a caseworker assigned to a case) are django-guardian permissions.
+Per-object grants (a caseworker assigned to a case, a break-the-glass grant) are
+django-guardian permissions.
 """
 
 from django.db.models import QuerySet
@@ -22,6 +23,8 @@ ASSIGN_CASEWORKER = "referral.assign"
 BE_ASSIGNED = "referral.be_assigned"
 WRITE_NOTE = "referral.write_note"
 RECEIVE_ESCALATION = "referral.receive_escalation"
+BREAK_GLASS = "referral.break_glass"
+RECEIVE_BREAK_GLASS_NOTICE = "referral.receive_break_glass_notice"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -40,6 +43,10 @@ MATRIX: dict[str, frozenset[str]] = {
     BE_ASSIGNED: frozenset({Role.CASEWORKER, Role.COORDINATOR}),
     WRITE_NOTE: frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON}),
     RECEIVE_ESCALATION: frozenset({Role.COORDINATOR, Role.AGENCY_ADMIN}),
+    # Break the glass: people who work on cases may ask for time-limited access to a
+    # referral outside their scope; the owning agency's coordinators and the auditors hear of it.
+    BREAK_GLASS: frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON}),
+    RECEIVE_BREAK_GLASS_NOTICE: frozenset({Role.COORDINATOR, Role.AUDITOR}),
 }
 
 

@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.check_deadlines",
         "schedule": timedelta(minutes=10),
     },
+    "expire-break-glass-grants": {
+        "task": "referrals.tasks.expire_break_glass",
+        "schedule": timedelta(minutes=5),
+    },
 }
 NOTIFICATION_SWEEP_AFTER = timedelta(seconds=env.int("SAMVIRKE_SWEEP_AFTER_SECONDS", default=60))
 

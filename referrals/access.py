@@ -2,16 +2,18 @@
 a missing one (404). Denied attempts are audited."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agencies import roles
 from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from .models import Notification, Referral, ReferralUserObjectPermission, Routing
+from .models import BreakGlassGrant, Notification, Referral, ReferralUserObjectPermission, Routing
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Grant:
     agency: Agency
     role: str
     legal_basis: str = ""
+    break_glass: bool = False
+    expires_at: datetime | None = None
 
 
 def routed_to_memberships(user, action: str) -> QuerySet[Membership]:
@@ -55,7 +59,24 @@ def grant_for(user, referral: Referral) -> Grant | None:
         return Grant(agency=membership.agency, role=membership.role, legal_basis=basis or "")
     if referral.reporter_id == user.pk:
         return Grant(agency=referral.reporting_agency, role=Membership.Role.REPORTER)
-    return None
+    return _break_glass_grant(user, referral)
+
+
+def _break_glass_grant(user, referral: Referral) -> Grant | None:
+    """Read-only access under an unexpired break-the-glass grant: the django-guardian
+    permission must be there, the grant's expires_at still ahead (so access ends on time
+    even before the periodic task removes the permission), and the role still held."""
+    grant = (BreakGlassGrant.objects.filter(
+        user=user, referral=referral, expires_at__gt=timezone.now(),
+        referral__referraluserobjectpermission__user=user,
+        referral__referraluserobjectpermission__permission__codename="break_glass_referral",
+        agency__memberships__user=user, agency__memberships__role=F("role"),
+        agency__memberships__is_active=True, agency__is_active=True,
+    ).select_related("agency").order_by("-expires_at").first())
+    if grant is None:
+        return None
+    return Grant(agency=grant.agency, role=grant.role, legal_basis="break_glass", break_glass=True,
+                 expires_at=grant.expires_at)
 
 
 def _assigned_caseworker_membership(user, referral: Referral) -> Membership | None:

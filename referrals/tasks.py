@@ -86,3 +86,13 @@ def check_deadlines() -> dict:
     from .services.deadlines import remind_and_escalate
 
     return remind_and_escalate(now=timezone.now())
+
+
+@shared_task
+def expire_break_glass() -> int:
+    """Celery beat, every few minutes: remove the permission of every break-the-glass grant
+    that has ended, and audit it. Access already ends at expires_at (the access check
+    reads it); this tidies the permission table and records the end."""
+    from .services.access import break_glass_expire
+
+    return break_glass_expire(now=timezone.now())

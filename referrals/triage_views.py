@@ -57,6 +57,8 @@ class NoteForm(forms.Form):
 def triage_forms(user, referral, grant) -> dict:
     """The forms a reader of a referral may use, by role."""
     result = {}
+    if grant.break_glass:
+        return result  # read only
     if grant.role in roles.roles_for(roles.DECIDE) and grant.agency.kind == Agency.Kind.CHILD_WELFARE:
         result["decision_form"] = DecisionForm()
         result["feedback_form"] = FeedbackForm(auto_id="id_feedback_%s")

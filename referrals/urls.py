@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import triage_views, views
+from . import access_views, triage_views, views
 
 app_name = "referrals"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.referral_create, name="create"),
     path("queue/", views.referral_queue, name="queue"),
     path("mine/", views.referrals_mine, name="mine"),
+    path("break-glass/", access_views.break_glass, name="break-glass"),
     path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/edit/", views.referral_edit, name="edit"),
     path("<str:reference>/addendum/", views.referral_addendum, name="addendum"),

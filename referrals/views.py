@@ -26,6 +26,7 @@ from .triage_views import triage_forms
 def home(request):
     return render(request, "referrals/home.html", {
         "can_file": roles.can(request.user, roles.FILE_REFERRAL),
+        "can_break_glass": roles.can(request.user, roles.BREAK_GLASS),
         "queues": selectors.queue_memberships(request.user),
     })
 
@@ -126,7 +127,7 @@ def referral_detail(request, reference: str):
         "feedback": list(referral.feedback.all()),
         "notes": list(referral.notes.filter(agency=grant.agency).select_related("author")),
         "case_members": selectors.case_members(user=request.user, referral=referral),
-        "can_link": grant.role in roles.roles_for(roles.DECIDE),
+        "can_link": grant.role in roles.roles_for(roles.DECIDE) and not grant.break_glass,
         **triage_forms(request.user, referral, grant),
     })
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import triage, views
+from . import access, triage, views
 
 app_name = "referrals-api"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", triage.CaseCreateView.as_view(), name="case-create"),
     path("cases/<int:case_id>/chronology/", triage.CaseChronologyView.as_view(), name="case-chronology"),
     path("cases/<int:case_id>/referrals/<str:reference>/", triage.CaseUnlinkView.as_view(), name="case-unlink"),
+    path("break-glass/", access.BreakGlassView.as_view(), name="break-glass"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
 ]

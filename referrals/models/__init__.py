@@ -8,8 +8,10 @@ routing       routing rules (data) and the routings they produced
 triage        statutory clocks, deadlines, decisions, feedback, assignments, cases, notes
 notification  the outbox
 permissions   django-guardian direct foreign-key grants on referrals
+access        break-the-glass grants
 """
 
+from .access import BreakGlassGrant
 from .child import Child, ChildMatch
 from .notification import Notification
 from .permissions import ReferralGroupObjectPermission, ReferralUserObjectPermission
@@ -27,7 +29,7 @@ from .taxonomy import Category, DutyTrigger, Indicator, LegalBasis, Platform, Ur
 from .triage import Assignment, Case, Deadline, Decision, Feedback, Note, StatutoryClock
 
 __all__ = [
-    "CONCERN_MAX_LENGTH", "Addendum", "Assignment", "Case", "Deadline", "Decision", "Feedback", "Note",
+    "CONCERN_MAX_LENGTH", "Addendum", "Assignment", "BreakGlassGrant", "Case", "Deadline", "Decision", "Feedback", "Note",
     "StatutoryClock", "Category", "Child", "ChildMatch", "DutyTrigger", "Guardian",
     "Identifier", "Indicator", "LegalBasis", "Notification", "PersonOfConcern", "Platform", "Referral",
     "ReferralGroupObjectPermission", "ReferralUserObjectPermission", "Routing", "RoutingRule",

@@ -21,6 +21,7 @@ class Notification(models.Model):
         DEADLINE_SOON = "deadline.soon", _("A deadline is two days away")
         DEADLINE_TODAY = "deadline.today", _("A deadline is today")
         DEADLINE_BREACHED = "deadline.breached", _("A statutory deadline has been missed")
+        BREAK_GLASS = "referral.break_glass", _("Someone broke the glass to read a referral")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("recipient"))
