@@ -14,6 +14,10 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="nb",
         help_text=_("Language of e-mails sent to this user."),
     )
+    sessions_revoked_at = models.DateTimeField(
+        _("sessions ended at"), null=True, blank=True,
+        help_text=_("Sessions started before this time are no longer valid."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "agencies.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -145,7 +146,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = env.int("SAMVIRKE_SESSION_SECONDS", default=8 * 60 * 60)
+# A session ends after SAMVIRKE_SESSION_IDLE_MINUTES without a request, and in any case
+# SAMVIRKE_SESSION_MAX_HOURS after sign-in (agencies/sessions.py).
+SAMVIRKE_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SAMVIRKE_SESSION_IDLE_MINUTES", default=30))
+SAMVIRKE_SESSION_MAX_AGE = timedelta(hours=env.int("SAMVIRKE_SESSION_MAX_HOURS", default=10))
+if SAMVIRKE_SESSION_IDLE_TIMEOUT <= timedelta(0) or SAMVIRKE_SESSION_MAX_AGE <= timedelta(0):
+    raise ImproperlyConfigured("SAMVIRKE_SESSION_IDLE_MINUTES and SAMVIRKE_SESSION_MAX_HOURS must be positive.")
+SESSION_COOKIE_AGE = int(SAMVIRKE_SESSION_MAX_AGE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
