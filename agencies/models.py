@@ -81,6 +81,10 @@ class Agency(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    require_two_factor_for_reporters = models.BooleanField(
+        _("reporters sign in with two factors"), default=False,
+        help_text=_("Every other role always signs in with a one-time code; this asks it of reporters too."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "agencies",
     "audit",
     "referrals",
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "agencies.sessions.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agencies.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,6 +141,7 @@ AUTHENTICATION_BACKENDS = [
 GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users get nothing
 LOGIN_URL = "login"
+OTP_TOTP_ISSUER = "Samvirke"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from agencies import views as agency_views
 from agencies.api import TokenView
 from referrals import views as referral_views
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", referral_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/setup/", agency_views.two_factor_setup, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", agency_views.two_factor_verify, name="two-factor-verify"),
     path("referrals/", include("referrals.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", referral_views.notification_read, name="notification-read"),
