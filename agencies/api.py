@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -30,10 +30,17 @@ class TokenView(ObtainAuthToken):
 
     serializer_class = TokenInputSerializer
 
-    @extend_schema(request=TokenInputSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenSerializer, 400: None, 429: None})
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        valid = serializer.is_valid()
+        # django-axes marks the request it was given (DRF's, not the one its middleware
+        # sees) when this user name and address are locked out: answer as the pages do.
+        if getattr(request, "axes_locked_out", False):
+            return Response({"detail": _("Too many failed sign-ins. Try again later.")},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if not valid:
+            raise serializers.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         if two_factor.required_for(user):
             if two_factor.confirmed_device(user) is None:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",
     "agencies",
     "audit",
     "referrals",
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "agencies.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +137,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Users, authentication ------------------------------------------------------------
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user name and IP
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -142,6 +145,15 @@ GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users get nothing
 LOGIN_URL = "login"
 OTP_TOTP_ISSUER = "Samvirke"
+# Lockout (django-axes): after SAMVIRKE_LOGIN_FAILURE_LIMIT failed sign-ins for one user
+# name from one IP address, that pair is refused for SAMVIRKE_LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env.int("SAMVIRKE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SAMVIRKE_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"  # the same client IP as the audit trail
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [

@@ -139,12 +139,18 @@ class SignedInClient(Client):
     completing the sign-in would."""
 
     def login(self, **credentials):
-        from django.contrib.auth import get_user_model
+        # Client.login() authenticates without a request; django-axes (lockout) needs one.
+        from django.contrib.auth import authenticate
+        from django.http import HttpRequest
 
-        ok = super().login(**credentials)
-        if ok:
-            pass_second_factor(self, get_user_model().objects.get(username=credentials["username"]))
-        return ok
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        user = authenticate(request, **credentials)
+        if user is None:
+            return False
+        self._login(user)
+        pass_second_factor(self, user)
+        return True
 
     def force_login(self, user, backend=None):
         super().force_login(user, backend)
