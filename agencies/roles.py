@@ -23,6 +23,7 @@ ASSIGN_CASEWORKER = "referral.assign"
 BE_ASSIGNED = "referral.be_assigned"
 WRITE_NOTE = "referral.write_note"
 RECEIVE_ESCALATION = "referral.receive_escalation"
+MANAGE_SIGN_IN = "agency.manage_sign_in"
 BREAK_GLASS = "referral.break_glass"
 RECEIVE_BREAK_GLASS_NOTICE = "referral.receive_break_glass_notice"
 
@@ -36,6 +37,8 @@ MATRIX: dict[str, frozenset[str]] = {
     RECEIVE_ROUTING_NOTICE: frozenset({Role.COORDINATOR, Role.LIAISON}),
     READ_AUDIT: frozenset({Role.AUDITOR}),
     EDIT_ROUTING_RULES: frozenset({Role.AGENCY_ADMIN}),
+    # E.g. require two-factor sign-in of the agency's reporters too.
+    MANAGE_SIGN_IN: frozenset({Role.AGENCY_ADMIN}),
     # Triage: coordinators decide and assign; an assigned caseworker works on the referral
     # through a django-guardian grant on that one referral.
     DECIDE: frozenset({Role.COORDINATOR}),

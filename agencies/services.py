@@ -1,5 +1,6 @@
 """Writes to agencies and memberships. Membership changes are audit events."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -59,3 +60,22 @@ def user_deactivate(*, actor, user: User) -> User:
         user.is_active = False
         record(action="user.deactivated", actor=actor, target=user, changes={"user": user.pk})
     return user_sessions_end(actor=actor, user=user, reason="deactivated")
+
+
+@transaction.atomic
+def agency_require_two_factor_for_reporters(*, actor, agency: Agency, required: bool) -> Agency:
+    """An agency admin asks the agency's reporters to sign in with two factors too (or no
+    longer does). Other roles always must."""
+    from . import roles
+
+    membership = roles.memberships_for(actor, roles.MANAGE_SIGN_IN).filter(agency=agency).first()
+    if membership is None:
+        raise PermissionDenied
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.require_two_factor_for_reporters != required:
+        before = agency.require_two_factor_for_reporters
+        Agency.objects.filter(pk=agency.pk).update(require_two_factor_for_reporters=required)
+        agency.require_two_factor_for_reporters = required
+        record(action="agency.two_factor_for_reporters", actor=actor, membership=membership, target=agency,
+               changes={"before": before, "after": required})
+    return agency

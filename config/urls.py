@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/setup/", agency_views.two_factor_setup, name="two-factor-setup"),
     path("accounts/two-factor/verify/", agency_views.two_factor_verify, name="two-factor-verify"),
+    path("agencies/<int:agency_id>/sign-in/", agency_views.agency_sign_in_settings, name="agency-sign-in"),
     path("referrals/", include("referrals.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", referral_views.notification_read, name="notification-read"),

@@ -27,6 +27,7 @@ def home(request):
     return render(request, "referrals/home.html", {
         "can_file": roles.can(request.user, roles.FILE_REFERRAL),
         "can_break_glass": roles.can(request.user, roles.BREAK_GLASS),
+        "administered": roles.memberships_for(request.user, roles.MANAGE_SIGN_IN).order_by("agency__name"),
         "queues": selectors.queue_memberships(request.user),
     })
 

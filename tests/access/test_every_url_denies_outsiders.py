@@ -39,6 +39,7 @@ FILLERS = {
     "reference": lambda target: target.referral.reference,
     "case_id": lambda target: target.case_id,
     "notification_id": lambda target: target.notification.pk,
+    "agency_id": lambda target: target.agency.pk,
 }
 
 # Methods besides GET and POST that class-based views implement are tried too.
@@ -80,9 +81,11 @@ def methods_for(pattern: URLPattern) -> list[str]:
 
 
 class Target:
-    """A referral filed in Drammen and routed there, in a case, with a notification."""
+    """A referral filed in Drammen and routed there, in a case, with a notification; and
+    the Drammen agency it is routed to."""
 
     def __init__(self, world, referral_payload, api):
+        self.agency = world.child_welfare
         response = api(world.reporter).post("/api/v1/referrals/", referral_payload, format="json")
         assert response.status_code == 201
         self.referral = Referral.objects.get(reference=response.json()["reference"])
