@@ -204,3 +204,11 @@ def test_it_breaks_the_glass_through_the_page(world, client, filed, signed_in):
 def test_it_refuses_the_page_to_reporters(world, client, signed_in):
     signed_in(client, world.outsider_reporter)
     assert client.get(reverse("referrals:break-glass")).status_code == 403
+
+
+def test_it_reads_under_a_grant_in_a_fixed_number_of_queries(world, api, filed, django_assert_num_queries):
+    break_glass(api, world.outsider, reference=filed.reference, reason=REASON, hours=4)
+    client = api(world.outsider)
+
+    with django_assert_num_queries(17):
+        assert client.get(f"/api/v1/referrals/{filed.reference}/").status_code == 200
