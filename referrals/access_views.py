@@ -4,7 +4,7 @@ whether or not the reference exists (see referrals/services/access.py)."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ class BreakGlassForm(forms.Form):
 @login_required
 def break_glass(request):
     if not roles.can(request.user, roles.BREAK_GLASS):
-        raise PermissionDenied
+        services.break_glass_refuse(actor=request.user)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -7,7 +7,7 @@ inbox    notifications read in the in-app inbox
 access   break the glass: time-limited access outside one's scope, and its expiry
 """
 
-from .access import break_glass_expire, break_glass_request
+from .access import break_glass_expire, break_glass_refuse, break_glass_request
 from .inbox import notification_mark_read
 from .intake import (
     draft_data,
@@ -30,7 +30,7 @@ from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, R
 
 __all__ = [
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
-    "break_glass_expire", "break_glass_request", "notification_mark_read", "referral_add_addendum", "referral_draft_create", "referral_draft_update",
+    "break_glass_expire", "break_glass_refuse", "break_glass_request", "notification_mark_read", "referral_add_addendum", "referral_draft_create", "referral_draft_update",
     "referral_file", "referral_submit", "case_link", "case_unlink", "caseworker_assign", "caseworker_unassign",
     "feedback_send", "note_add", "referral_decide",
 ]

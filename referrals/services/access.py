@@ -10,7 +10,7 @@ counts against the same daily limit. References are random (40 bits), so with a 
 requests a day guessing one is hopeless, and every guess is in front of an auditor.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -60,14 +60,27 @@ def _clean(reference, reason, hours) -> tuple[str, str, int]:
     return reference, reason, hours
 
 
-@transaction.atomic
-def break_glass_request(*, actor, reference: str, reason: str, hours: int) -> tuple[str, timezone.datetime]:
+def break_glass_refuse(*, actor, reference: str = "") -> None:
+    """Audit a refused attempt by someone whose role may not break the glass (kept: it is
+    written outside any transaction the refusal rolls back), then refuse (403)."""
+    record(action=BREAK_GLASS_ACTION, actor=actor, outcome=AuditEvent.Outcome.DENIED,
+           target_type="referrals.referral",
+           changes={"reference": (reference or "")[:32], "flag": BREAK_GLASS_FLAG, "refused": "role"})
+    raise PermissionDenied
+
+
+def break_glass_request(*, actor, reference: str, reason: str, hours: int) -> tuple[str, datetime]:
     """Grant the actor read access to one referral for `hours`. Returns the reference and
     the time access ends: the same answer whether or not the referral exists."""
-    reference, reason, hours = _clean(reference, reason, hours)
     membership = roles.memberships_for(actor, roles.BREAK_GLASS).order_by("pk").first()
     if membership is None:
-        raise PermissionDenied
+        break_glass_refuse(actor=actor, reference=str(reference or "").strip().upper())
+    reference, reason, hours = _clean(reference, reason, hours)
+    with transaction.atomic():
+        return _grant(actor, membership, reference, reason, hours)
+
+
+def _grant(actor, membership, reference: str, reason: str, hours: int) -> tuple[str, datetime]:
     # One request at a time per person, so the daily limit cannot be raced past.
     User.objects.select_for_update().filter(pk=actor.pk).get()
     now = timezone.now()

@@ -113,12 +113,14 @@ def test_it_rejects_bad_input_and_changes_nothing(world, api, filed, body, field
     assert not AuditEvent.objects.filter(action="referral.break_glass").exists()
 
 
-def test_it_refuses_roles_that_may_not_break_the_glass(world, api, filed):
+def test_it_refuses_roles_that_may_not_break_the_glass_and_audits_it(world, api, filed):
     for person in (world.outsider_reporter, world.auditor, world.agency_admin):
         response = break_glass(api, person, reference=filed.reference, reason=REASON, hours=4)
         assert response.status_code == 403
-    assert not BreakGlassGrant.objects.exists()
-    assert not AuditEvent.objects.filter(action="referral.break_glass").exists()
+        refused = AuditEvent.objects.get(action="referral.break_glass", actor=person)
+        assert refused.outcome == "denied" and refused.changes == {
+            "reference": filed.reference, "flag": "break_glass", "refused": "role"}
+    assert not BreakGlassGrant.objects.exists() and not perms(world.outsider_reporter, filed).exists()
 
 
 def test_it_limits_requests_per_day_counting_misses(world, api, filed):
@@ -204,6 +206,7 @@ def test_it_breaks_the_glass_through_the_page(world, client, filed, signed_in):
 def test_it_refuses_the_page_to_reporters(world, client, signed_in):
     signed_in(client, world.outsider_reporter)
     assert client.get(reverse("referrals:break-glass")).status_code == 403
+    assert AuditEvent.objects.get(action="referral.break_glass", actor=world.outsider_reporter).outcome == "denied"
 
 
 def test_it_reads_under_a_grant_in_a_fixed_number_of_queries(world, api, filed, django_assert_num_queries):
