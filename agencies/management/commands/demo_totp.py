@@ -19,6 +19,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("demo_totp is for development only.")
         user = User.objects.filter(username=username).first()
+        if user is not None and not two_factor.required_for(user):
+            raise CommandError(f"{username} signs in with the password alone.")
         device = two_factor.confirmed_device(user) if user is not None else None
         if device is None:
             raise CommandError(f"{username} has no confirmed authenticator device (run seed_demo).")
