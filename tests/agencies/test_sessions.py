@@ -106,3 +106,29 @@ def test_it_starts_a_new_session_after_the_old_ones_ended(world, client, signed_
     signed_in(client, world.coordinator)
 
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_it_ends_sessions_when_the_admin_unticks_active(world, client, signed_in, rf):
+    from django.contrib.admin.sites import site
+
+    from agencies.models import User
+
+    superuser = User.objects.create_superuser("drift", password="x-Drift-2026-pass")
+    signed_in(client, world.coordinator)
+    Token.objects.create(user=world.coordinator)
+    admin = site._registry[User]
+    request = rf.post("/admin/")
+    request.user = superuser
+    form = admin.get_form(request, world.coordinator)(
+        instance=world.coordinator,
+        data={"username": "coordinator", "is_active": "", "language": "nb", "date_joined_0": "2026-01-01",
+              "date_joined_1": "10:00:00"})
+    assert form.is_valid(), form.errors
+    obj = form.save(commit=False)
+
+    admin.save_model(request, obj, form, change=True)
+
+    assert client.get(reverse("home")).status_code == 302
+    assert not Token.objects.filter(user=world.coordinator).exists()
+    ended = AuditEvent.objects.get(action="user.sessions_ended")
+    assert (ended.actor, ended.changes["reason"]) == (superuser, "deactivated")
