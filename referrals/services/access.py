@@ -77,18 +77,26 @@ def break_glass_request(*, actor, reference: str, reason: str, hours: int) -> tu
         break_glass_refuse(actor=actor, reference=str(reference or "").strip().upper())
     reference, reason, hours = _clean(reference, reason, hours)
     with transaction.atomic():
-        return _grant(actor, membership, reference, reason, hours)
+        answer = _grant(actor, membership, reference, reason, hours)
+    if answer is None:
+        # Audited outside the transaction, so the refusal is kept.
+        record(action=BREAK_GLASS_ACTION, actor=actor, membership=membership, outcome=AuditEvent.Outcome.DENIED,
+               target_type="referrals.referral",
+               changes={"reference": reference, "flag": BREAK_GLASS_FLAG, "refused": "daily_limit"})
+        raise ConflictError(_("You have broken the glass %(n)d times in the last 24 hours. Ask your "
+                              "coordinator or an auditor.") % {"n": BREAK_GLASS_DAILY_LIMIT})
+    return answer
 
 
-def _grant(actor, membership, reference: str, reason: str, hours: int) -> tuple[str, datetime]:
+def _grant(actor, membership, reference: str, reason: str, hours: int) -> tuple[str, datetime] | None:
+    """The grant (or, for a missing reference, the same answer); None over the daily limit."""
     # One request at a time per person, so the daily limit cannot be raced past.
     User.objects.select_for_update().filter(pk=actor.pk).get()
     now = timezone.now()
     used = AuditEvent.objects.filter(actor=actor, action=BREAK_GLASS_ACTION,
                                      occurred_at__gte=now - timedelta(hours=24)).count()
     if used >= BREAK_GLASS_DAILY_LIMIT:
-        raise ConflictError(_("You have broken the glass %(n)d times in the last 24 hours. Ask your "
-                              "coordinator or an auditor.") % {"n": BREAK_GLASS_DAILY_LIMIT})
+        return None
     expires_at = now + timedelta(hours=hours)
     referral = (Referral.objects.select_for_update().filter(reference=reference)
                 .exclude(status=Referral.Status.DRAFT).first())

@@ -130,7 +130,9 @@ def test_it_limits_requests_per_day_counting_misses(world, api, filed):
     response = break_glass(api, world.outsider, reference=filed.reference, reason=REASON, hours=1)
 
     assert response.status_code == 409
-    assert not BreakGlassGrant.objects.exists()
+    assert not BreakGlassGrant.objects.exists() and not perms(world.outsider, filed).exists()
+    refused = AuditEvent.objects.filter(action="referral.break_glass").latest("id")
+    assert refused.outcome == "denied" and refused.changes["refused"] == "daily_limit"
 
 
 def test_it_ends_by_itself_and_the_task_removes_the_permission(world, api, filed):
