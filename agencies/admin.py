@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from audit.admin import AuditedAdminMixin
 
 from .models import Agency, Membership, Municipality, PoliceDistrict, User
+from .services import user_sessions_end
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,7 +16,14 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     inlines = [MembershipInline]
-    fieldsets = BaseUserAdmin.fieldsets + ((None, {"fields": ("language",)}),)
+    fieldsets = BaseUserAdmin.fieldsets + ((None, {"fields": ("language", "sessions_revoked_at")}),)
+    readonly_fields = ["sessions_revoked_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Unticking "active" ends the person's sessions and deletes their API tokens.
+            user_sessions_end(actor=request.user, user=obj, reason="deactivated")
 
 
 @admin.register(PoliceDistrict)

@@ -14,6 +14,10 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="nb",
         help_text=_("Language of e-mails sent to this user."),
     )
+    sessions_revoked_at = models.DateTimeField(
+        _("sessions ended at"), null=True, blank=True,
+        help_text=_("Sessions started before this time are no longer valid."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -77,6 +81,10 @@ class Agency(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    require_two_factor_for_reporters = models.BooleanField(
+        _("reporters sign in with two factors"), default=False,
+        help_text=_("Every other role always signs in with a one-time code; this asks it of reporters too."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -2,7 +2,8 @@
 
 Scope comes on top of it: a role applies only within the agency of the membership
 (a coordinator of one municipality's child welfare service sees nothing routed to another).
-Per-object grants (a caseworker assigned to a case) are django-guardian permissions.
+Per-object grants (a caseworker assigned to a case, a break-the-glass grant) are
+django-guardian permissions.
 """
 
 from django.db.models import QuerySet
@@ -26,6 +27,9 @@ SEND_HANDOVER = "handover.send"
 ANSWER_HANDOVER = "handover.answer"
 ACKNOWLEDGE_ROUTING = "routing.acknowledge"
 RECEIVE_UNACKNOWLEDGED_ESCALATION = "handover.receive_escalation"
+MANAGE_SIGN_IN = "agency.manage_sign_in"
+BREAK_GLASS = "referral.break_glass"
+RECEIVE_BREAK_GLASS_NOTICE = "referral.receive_break_glass_notice"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -37,6 +41,8 @@ MATRIX: dict[str, frozenset[str]] = {
     RECEIVE_ROUTING_NOTICE: frozenset({Role.COORDINATOR, Role.LIAISON}),
     READ_AUDIT: frozenset({Role.AUDITOR}),
     EDIT_ROUTING_RULES: frozenset({Role.AGENCY_ADMIN}),
+    # E.g. require two-factor sign-in of the agency's reporters too.
+    MANAGE_SIGN_IN: frozenset({Role.AGENCY_ADMIN}),
     # Triage: coordinators decide and assign; an assigned caseworker works on the referral
     # through a django-guardian grant on that one referral.
     DECIDE: frozenset({Role.COORDINATOR}),
@@ -52,6 +58,10 @@ MATRIX: dict[str, frozenset[str]] = {
     ACKNOWLEDGE_ROUTING: frozenset({Role.COORDINATOR, Role.LIAISON}),
     # Nobody acknowledged in time: after the liaisons and coordinators, the agency admins.
     RECEIVE_UNACKNOWLEDGED_ESCALATION: frozenset({Role.AGENCY_ADMIN}),
+    # Break the glass: people who work on cases may ask for time-limited access to a
+    # referral outside their scope; the owning agency's coordinators and the auditors hear of it.
+    BREAK_GLASS: frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON}),
+    RECEIVE_BREAK_GLASS_NOTICE: frozenset({Role.COORDINATOR, Role.AUDITOR}),
 }
 
 

@@ -1,5 +1,6 @@
-"""Sign-ins, sign-outs and failed sign-ins are audit events."""
+"""Sign-ins, sign-outs, failed sign-ins and lockouts are audit events."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -26,4 +27,15 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         action="auth.login_failed",
         actor_username=username,
         outcome=AuditEvent.Outcome.FAILED,
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="audit_user_locked_out")
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    # django-axes: too many failures for this user name from this IP address.
+    record(
+        action="auth.locked_out",
+        actor_username=str(username or "")[:150],
+        outcome=AuditEvent.Outcome.DENIED,
+        changes={"ip_address": ip_address},
     )

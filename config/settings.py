@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "agencies",
     "audit",
     "referrals",
@@ -93,8 +96,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "agencies.sessions.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agencies.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,12 +138,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Users, authentication ------------------------------------------------------------
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user name and IP
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users get nothing
 LOGIN_URL = "login"
+OTP_TOTP_ISSUER = "Samvirke"
+# Lockout (django-axes): after SAMVIRKE_LOGIN_FAILURE_LIMIT failed sign-ins for one user
+# name from one IP address, that pair is refused for SAMVIRKE_LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env.int("SAMVIRKE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SAMVIRKE_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"  # the same client IP as the audit trail
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
@@ -146,7 +164,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = env.int("SAMVIRKE_SESSION_SECONDS", default=8 * 60 * 60)
+# A session ends after SAMVIRKE_SESSION_IDLE_MINUTES without a request, and in any case
+# SAMVIRKE_SESSION_MAX_HOURS after sign-in (agencies/sessions.py).
+SAMVIRKE_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SAMVIRKE_SESSION_IDLE_MINUTES", default=30))
+SAMVIRKE_SESSION_MAX_AGE = timedelta(hours=env.int("SAMVIRKE_SESSION_MAX_HOURS", default=10))
+if SAMVIRKE_SESSION_IDLE_TIMEOUT <= timedelta(0) or SAMVIRKE_SESSION_MAX_AGE <= timedelta(0):
+    raise ImproperlyConfigured("SAMVIRKE_SESSION_IDLE_MINUTES and SAMVIRKE_SESSION_MAX_HOURS must be positive.")
+SESSION_COOKIE_AGE = int(SAMVIRKE_SESSION_MAX_AGE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -230,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
     "detect-audit-anomalies": {
         "task": "audit.tasks.detect_anomalies",
         "schedule": timedelta(hours=1),
+    },
+    "expire-break-glass-grants": {
+        "task": "referrals.tasks.expire_break_glass",
+        "schedule": timedelta(minutes=5),
     },
 }
 # Handovers: how long the receiving agency has to acknowledge, by type and urgency; the

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from agencies import views as agency_views
 from agencies.api import TokenView
 from referrals import views as referral_views
 
@@ -12,10 +13,13 @@ urlpatterns = [
     path("", referral_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/setup/", agency_views.two_factor_setup, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", agency_views.two_factor_verify, name="two-factor-verify"),
+    path("agencies/<int:agency_id>/sign-in/", agency_views.agency_sign_in_settings, name="agency-sign-in"),
     path("referrals/", include("referrals.urls")),
     path("audit/", include("audit.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
-    path("inbox/<int:pk>/read/", referral_views.notification_read, name="notification-read"),
+    path("inbox/<int:notification_id>/read/", referral_views.notification_read, name="notification-read"),
     path("inbox/read-all/", referral_views.notification_read_all, name="notification-read-all"),
     path("inbox/preferences/", referral_views.notification_preferences, name="notification-preferences"),
     path("i18n/", include("django.conf.urls.i18n")),

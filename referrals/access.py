@@ -2,16 +2,18 @@
 a missing one (404). Denied attempts are audited."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agencies import roles
 from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from .models import Handover, Referral, ReferralUserObjectPermission, Routing
+from .models import BreakGlassGrant, Handover, Notification, Referral, ReferralUserObjectPermission, Routing
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Grant:
     role: str
     legal_basis: str = ""
     scope: frozenset | None = None
+    break_glass: bool = False
+    expires_at: datetime | None = None
 
     @property
     def is_scoped(self) -> bool:
@@ -65,7 +69,24 @@ def grant_for(user, referral: Referral) -> Grant | None:
         return handover_grant
     if referral.reporter_id == user.pk:
         return Grant(agency=referral.reporting_agency, role=Membership.Role.REPORTER)
-    return None
+    return _break_glass_grant(user, referral)
+
+
+def _break_glass_grant(user, referral: Referral) -> Grant | None:
+    """Read-only access under an unexpired break-the-glass grant: the django-guardian
+    permission must be there, the grant's expires_at still ahead (so access ends on time
+    even before the periodic task removes the permission), and the role still held."""
+    grant = (BreakGlassGrant.objects.filter(
+        user=user, referral=referral, expires_at__gt=timezone.now(),
+        referral__referraluserobjectpermission__user=user,
+        referral__referraluserobjectpermission__permission__codename="break_glass_referral",
+        agency__memberships__user=user, agency__memberships__role=F("role"),
+        agency__memberships__is_active=True, agency__is_active=True,
+    ).select_related("agency").order_by("-expires_at").first())
+    if grant is None:
+        return None
+    return Grant(agency=grant.agency, role=grant.role, legal_basis="break_glass", break_glass=True,
+                 expires_at=grant.expires_at)
 
 
 def _handover_grant(user, referral: Referral) -> Grant | None:
@@ -142,3 +163,15 @@ def access_referral(*, user, reference: str, action: str = "referral.read") -> t
         )
         raise Http404
     return referral, grant
+
+
+def access_notification(*, user, notification_id: int) -> Notification:
+    """One of the user's own notifications. Someone else's answers like a missing one
+    (404), and the attempt is audited."""
+    notification = (Notification.objects.select_related("referral")
+                    .filter(pk=notification_id, recipient_id=user.pk).first())
+    if notification is None:
+        record(action="notification.read", actor=user, outcome=AuditEvent.Outcome.DENIED,
+               target_type="referrals.notification", target_id=notification_id)
+        raise Http404
+    return notification

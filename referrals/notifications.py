@@ -24,6 +24,18 @@ def recipients_for_routing(agency: Agency):
     )
 
 
+def recipients_for_break_glass(referral: Referral, requester_agency: Agency):
+    """Who hears that someone broke the glass: the coordinators and auditors of the agencies
+    the referral is routed to, and the auditors of the requester's agency."""
+    notice = roles.roles_for(roles.RECEIVE_BREAK_GLASS_NOTICE)
+    owning = Membership.objects.filter(agency__routings__referral=referral, role__in=notice)
+    requester_side = Membership.objects.filter(agency=requester_agency, role=Membership.Role.AUDITOR)
+    return (
+        (owning | requester_side).filter(is_active=True, user__is_active=True)
+        .values_list("user_id", flat=True).distinct()
+    )
+
+
 logger = logging.getLogger(__name__)
 
 

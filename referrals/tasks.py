@@ -145,3 +145,13 @@ def _digest_email(user, counts) -> tuple[str, str]:
         subject = render_to_string("referrals/email/digest_subject.txt", context).strip()
         body = render_to_string("referrals/email/digest_body.txt", context)
     return " ".join(subject.split()), body
+
+
+@shared_task
+def expire_break_glass() -> int:
+    """Celery beat, every few minutes: remove the permission of every break-the-glass grant
+    that has ended, and audit it. Access already ends at expires_at (the access check
+    reads it); this tidies the permission table and records the end."""
+    from .services.access import break_glass_expire
+
+    return break_glass_expire(now=timezone.now())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import handover_views, triage_views, views
+from . import access_views, handover_views, triage_views, views
 
 app_name = "referrals"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("handovers/<str:reference>/decline/", handover_views.handover_decline, name="handover-decline"),
     path("handovers/<str:reference>/revoke/", handover_views.handover_revoke, name="handover-revoke"),
     path("handovers/<str:reference>/messages/", handover_views.handover_message, name="handover-message"),
+    path("break-glass/", access_views.break_glass, name="break-glass"),
     path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/edit/", views.referral_edit, name="edit"),
     path("<str:reference>/addendum/", views.referral_addendum, name="addendum"),
@@ -27,5 +28,5 @@ urlpatterns = [
     path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
     path("<str:reference>/case/link/", triage_views.link_case, name="case-link"),
     path("<str:reference>/case/unlink/", triage_views.unlink_case, name="case-unlink"),
-    path("cases/<int:pk>/chronology/", triage_views.case_chronology, name="case-chronology"),
+    path("cases/<int:case_id>/chronology/", triage_views.case_chronology, name="case-chronology"),
 ]

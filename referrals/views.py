@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,7 +17,7 @@ from config.exceptions import ConflictError
 from django.utils import timezone
 
 from . import queue, selectors, services
-from .access import access_referral
+from .access import access_notification, access_referral
 from .forms import AddendumForm, ReferralFormGroup, initial_from
 from .models import Category, Notification, Referral
 from .presentation import routing_reasons
@@ -29,6 +29,8 @@ from .triage_views import triage_forms
 def home(request):
     return render(request, "referrals/home.html", {
         "can_file": roles.can(request.user, roles.FILE_REFERRAL),
+        "can_break_glass": roles.can(request.user, roles.BREAK_GLASS),
+        "administered": roles.memberships_for(request.user, roles.MANAGE_SIGN_IN).order_by("agency__name"),
         "queues": selectors.queue_memberships(request.user),
         "can_audit": request.user.is_superuser or roles.can(request.user, roles.READ_AUDIT),
     })
@@ -130,9 +132,10 @@ def referral_detail(request, reference: str):
         "feedback": list(referral.feedback.all()),
         "notes": list(referral.notes.filter(agency=grant.agency).select_related("author")),
         "case_members": selectors.case_members(user=request.user, referral=referral),
-        "can_link": grant.role in roles.roles_for(roles.DECIDE),
+        "can_link": grant.role in roles.roles_for(roles.DECIDE) and not grant.break_glass,
         "handovers": selectors.handovers_of_referral(referral=referral, grant=grant),
-        "can_hand_over": grant.role in roles.roles_for(roles.SEND_HANDOVER) and not referral.is_draft,
+        "can_hand_over": (grant.role in roles.roles_for(roles.SEND_HANDOVER) and not referral.is_draft
+                          and not grant.break_glass),
         "my_routing": next((r for r in referral.routings.all() if r.agency_id == grant.agency.pk), None)
         if grant.role in roles.roles_for(roles.ACKNOWLEDGE_ROUTING) else None,
         **triage_forms(request.user, referral, grant),
@@ -232,8 +235,8 @@ def notification_preferences(request):
 
 @login_required
 @require_POST
-def notification_read(request, pk: int):
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+def notification_read(request, notification_id: int):
+    notification = access_notification(user=request.user, notification_id=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
     if notification.handover_id:
         return redirect("referrals:handover-detail", reference=notification.handover.reference)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Membership, Municipality, User
@@ -114,3 +115,59 @@ def referral_payload():
 def _fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pass_second_factor(client, user) -> None:
+    """What entering a valid one-time code does: the session counts as verified with the
+    person's confirmed TOTP device (one is made if they have none). Only for people who
+    must use two factors; tests of the sign-in itself use a plain Client."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import two_factor
+
+    if not two_factor.required_for(user):
+        return
+    device = two_factor.confirmed_device(user) or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+class SignedInClient(Client):
+    """A test client whose login() and force_login() pass both factors, as a person
+    completing the sign-in would."""
+
+    def login(self, **credentials):
+        # Client.login() authenticates without a request; django-axes (lockout) needs one.
+        from django.contrib.auth import authenticate
+        from django.http import HttpRequest
+
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        user = authenticate(request, **credentials)
+        if user is None:
+            return False
+        self._login(user)
+        pass_second_factor(self, user)
+        return True
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        pass_second_factor(self, user)
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
+@pytest.fixture
+def signed_in():
+    """Sign a person in on a test client the way they would pass the sign-in (both factors)."""
+    def sign_in(client, user):
+        client.force_login(user)
+        pass_second_factor(client, user)
+        return client
+
+    return sign_in

@@ -148,9 +148,9 @@ class CaseUnlinkView(APIView):
     """Take a referral out of its case."""
 
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request, pk: int, reference: str):
+    def delete(self, request, case_id: int, reference: str):
         referral = _referral(request, reference, "case.unlink")
-        get_object_or_404(Case, pk=pk, referrals=referral)
+        get_object_or_404(Case, pk=case_id, referrals=referral)
         services.case_unlink(actor=request.user, referral=referral)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -160,8 +160,8 @@ class CaseChronologyView(APIView):
     """Everything that happened on the case's referrals that you may see, in order."""
 
     @extend_schema(responses=ChronologyEntrySerializer(many=True))
-    def get(self, request, pk: int):
-        entries = selectors.case_chronology(user=request.user, case_id=pk)
+    def get(self, request, case_id: int):
+        entries = selectors.case_chronology(user=request.user, case_id=case_id)
         return Response(CaseChronologyEntrySerializer(entries, many=True).data)
 
 

@@ -9,8 +9,10 @@ triage        statutory clocks, deadlines, decisions, feedback, assignments, cas
 handover      handovers between agencies, their messages, escalations of what nobody acknowledged
 notification  the outbox, preferences and digests
 permissions   django-guardian direct foreign-key grants on referrals
+access        break-the-glass grants
 """
 
+from .access import BreakGlassGrant
 from .child import Child, ChildMatch
 from .handover import Escalation, Handover, HandoverMessage
 from .notification import DigestSent, Notification, NotificationPreference
@@ -29,7 +31,7 @@ from .taxonomy import Category, DutyTrigger, Indicator, LegalBasis, Platform, Ur
 from .triage import Assignment, Case, Deadline, Decision, Feedback, Note, StatutoryClock
 
 __all__ = [
-    "CONCERN_MAX_LENGTH", "Addendum", "DigestSent", "Escalation", "Handover", "HandoverMessage",
+    "CONCERN_MAX_LENGTH", "Addendum", "BreakGlassGrant", "DigestSent", "Escalation", "Handover", "HandoverMessage",
     "NotificationPreference", "Assignment", "Case", "Deadline", "Decision", "Feedback", "Note",
     "StatutoryClock", "Category", "Child", "ChildMatch", "DutyTrigger", "Guardian",
     "Identifier", "Indicator", "LegalBasis", "Notification", "PersonOfConcern", "Platform", "Referral",

@@ -62,7 +62,8 @@ class Referral(models.Model):
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
-        permissions = [("work_on_referral", _("Work on this referral as its caseworker"))]
+        permissions = [("work_on_referral", _("Work on this referral as its caseworker")),
+                       ("break_glass_referral", _("Read this referral under a break-the-glass grant"))]
         indexes = [models.Index(fields=["status", "submitted_at"])]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ inbox    notifications read in the in-app inbox, preferences
 handovers  handovers between agencies and their message threads
 routings   a receiving agency acknowledges a routed referral
 escalation what nobody acknowledged in time escalates (Celery beat)
+access     break the glass: time-limited access outside one's scope, and its expiry
 """
 
 from .handovers import (
@@ -17,6 +18,7 @@ from .handovers import (
     handover_message_post,
     handover_revoke,
 )
+from .access import break_glass_expire, break_glass_refuse, break_glass_request
 from .inbox import notification_mark_all_read, notification_mark_read, notification_preferences_update
 from .routings import routing_acknowledge
 from .intake import (
@@ -40,6 +42,7 @@ from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, R
 
 __all__ = [
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
+    "break_glass_expire", "break_glass_refuse", "break_glass_request",
     "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",
     "handover_revoke", "notification_mark_all_read", "notification_mark_read", "notification_preferences_update",
     "routing_acknowledge", "referral_add_addendum", "referral_draft_create", "referral_draft_update",

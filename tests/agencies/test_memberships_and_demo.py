@@ -19,6 +19,7 @@ def test_it_audits_granting_and_revoking_a_membership(world):
     assert list(AuditEvent.objects.order_by("id").values_list("action", "actor__username", "role")) == [
         ("membership.granted", "agencyadmin", "caseworker"),
         ("membership.revoked", "agencyadmin", "caseworker"),
+        ("user.sessions_ended", "agencyadmin", ""),  # it was their last membership
     ]
 
 

@@ -123,8 +123,27 @@ def browser_world(transactional_db, live_server, world):
     app.conf.task_always_eager = eager
 
 
+def current_code(username: str) -> str | None:
+    """The one-time code a person's authenticator app would show now, as it computes it
+    (RFC 6238 through django_otp.oath). A confirmed device is made for a person who must
+    use two factors and has none; None for people who need no code."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import two_factor
+    from agencies.models import User
+
+    user = User.objects.get(username=username)
+    if not two_factor.required_for(user):
+        return None
+    device = two_factor.confirmed_device(user) or TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
 def login(page, live_server, username: str, password: str):
-    """Sign in through the real form at /accounts/login/ and wait until it has let us in."""
+    """Sign in through the real forms (password, then the one-time code where the role
+    needs it) and wait until they have let us in."""
+    code = current_code(username)
     page.goto(f"{live_server.url}/accounts/login/")
     form = page.locator("form", has=page.locator("input[name=password]"))
     form.locator("input[name=username]").fill(username)
@@ -134,6 +153,13 @@ def login(page, live_server, username: str, password: str):
     if "/accounts/login/" in page.url:
         raise AssertionError(
             f"sign-in as {username!r} failed; the page says:\n{page.inner_text('main')}")
+    if code is not None:
+        assert "/accounts/two-factor/verify/" in page.url, page.url
+        page.get_by_label("Engangskode").fill(code)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        if "/accounts/two-factor/" in page.url:
+            raise AssertionError(f"the one-time code for {username!r} was refused:\n{page.inner_text('main')}")
     return page
 
 

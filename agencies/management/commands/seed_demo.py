@@ -4,7 +4,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agencies import two_factor
 from agencies.models import Agency, Membership, Municipality, PoliceDistrict, User
 from agencies.services import membership_grant
 
@@ -90,9 +92,14 @@ class Command(BaseCommand):
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
         self._demo_handover(agencies)
+        # Everyone who must sign in with two factors gets a confirmed authenticator device
+        # (a random key); `manage.py demo_totp <user>` prints its current code.
+        for user in User.objects.filter(username__in=[u[0] for u in USERS] + ["drift"]).order_by("pk"):
+            if two_factor.required_for(user) and two_factor.confirmed_device(user) is None:
+                TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(agencies)} agencies, {len(USERS) + 1} users "
-            f"(password for all: {DEMO_PASSWORD})."
+            f"(password for all: {DEMO_PASSWORD}; one-time codes: manage.py demo_totp <user>)."
         ))
 
     def _demo_handover(self, agencies) -> None:
