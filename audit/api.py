@@ -147,8 +147,8 @@ class EventDetailView(APIView):
     """One event and what changed (codes and references, never case text)."""
 
     @extend_schema(responses=EventDetailSerializer)
-    def get(self, request, pk: int):
-        return Response(EventDetailSerializer(selectors.event_detail(user=request.user, pk=pk)).data)
+    def get(self, request, event_id: int):
+        return Response(EventDetailSerializer(selectors.event_detail(user=request.user, pk=event_id)).data)
 
 
 @extend_schema(tags=["audit"])
@@ -214,8 +214,8 @@ class AnomalyReviewView(APIView):
     """Mark an anomaly as reviewed, with a note. A second review answers 409."""
 
     @extend_schema(request=ReviewInputSerializer, responses={201: AnomalySerializer, 409: None})
-    def post(self, request, pk: int):
-        _scope, anomaly = selectors.access_anomaly(user=request.user, pk=pk, action="audit.anomaly_reviewed")
+    def post(self, request, anomaly_id: int):
+        _scope, anomaly = selectors.access_anomaly(user=request.user, pk=anomaly_id, action="audit.anomaly_reviewed")
         data = ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.anomaly_review(actor=request.user, anomaly=anomaly, note=data.validated_data["note"])
@@ -225,11 +225,11 @@ class AnomalyReviewView(APIView):
 
 urlpatterns = [
     path("events/", EventListView.as_view(), name="event-list"),
-    path("events/<int:pk>/", EventDetailView.as_view(), name="event-detail"),
+    path("events/<int:event_id>/", EventDetailView.as_view(), name="event-detail"),
     path("children/lookup/", ChildLookupView.as_view(), name="child-lookup"),
     path("children/<str:reference>/access-report/", AccessReportView.as_view(), name="access-report"),
     path("children/<str:reference>/access-report/export/", AccessReportExportView.as_view(),
          name="access-report-export"),
     path("anomalies/", AnomalyListView.as_view(), name="anomaly-list"),
-    path("anomalies/<int:pk>/review/", AnomalyReviewView.as_view(), name="anomaly-review"),
+    path("anomalies/<int:anomaly_id>/review/", AnomalyReviewView.as_view(), name="anomaly-review"),
 ]

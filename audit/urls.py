@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -6,12 +7,12 @@ from . import views
 app_name = "audit"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="audit:events"), name="index"),
+    path("", login_required(RedirectView.as_view(pattern_name="audit:events")), name="index"),
     path("events/", views.events, name="events"),
-    path("events/<int:pk>/", views.event_detail, name="event"),
+    path("events/<int:event_id>/", views.event_detail, name="event"),
     path("children/find/", views.find_child, name="find-child"),
     path("children/<str:reference>/", views.report, name="report"),
     path("children/<str:reference>/export.csv", views.report_export, name="report-export"),
     path("anomalies/", views.anomalies, name="anomalies"),
-    path("anomalies/<int:pk>/review/", views.anomaly_review, name="anomaly-review"),
+    path("anomalies/<int:anomaly_id>/review/", views.anomaly_review, name="anomaly-review"),
 ]

@@ -57,8 +57,8 @@ def events(request):
 
 
 @login_required
-def event_detail(request, pk: int):
-    event = selectors.event_detail(user=request.user, pk=pk)
+def event_detail(request, event_id: int):
+    event = selectors.event_detail(user=request.user, pk=event_id)
     return render(request, "audit/event_detail.html", {
         "event": event, "basis": selectors.Basis.LABELS[selectors.basis_of(event)],
         "kind": selectors.ACCESS_KIND_LABELS[selectors.access_kind(event)],
@@ -115,8 +115,8 @@ def anomalies(request):
 
 
 @login_required
-def anomaly_review(request, pk: int):
-    _scope, anomaly = selectors.access_anomaly(user=request.user, pk=pk, action="audit.anomaly_reviewed")
+def anomaly_review(request, anomaly_id: int):
+    _scope, anomaly = selectors.access_anomaly(user=request.user, pk=anomaly_id, action="audit.anomaly_reviewed")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:

@@ -1,12 +1,12 @@
 """The in-app inbox through the API: unread count, marking read, e-mail preferences."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..access import access_notification
 from ..models import Notification
 from ..services.inbox import preferences_for
 from .serializers import NotificationSerializer
@@ -32,8 +32,8 @@ class ReadView(APIView):
     """Mark one of your notifications read."""
 
     @extend_schema(request=None, responses=NotificationSerializer)
-    def post(self, request, pk: int):
-        notification = get_object_or_404(selectors.inbox(user=request.user), pk=pk)
+    def post(self, request, notification_id: int):
+        notification = access_notification(user=request.user, notification_id=notification_id)
         notification = services.notification_mark_read(actor=request.user, notification=notification)
         return Response(NotificationSerializer(notification).data)
 

@@ -10,11 +10,12 @@ deny and audit through referrals/access.py). Only the URLs in PUBLIC are left ou
 import re
 
 import pytest
+from django.utils import timezone
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from agencies.models import Membership
-from audit.models import AuditEvent
+from audit.models import Anomaly, AuditEvent
 from referrals import services
 from referrals.models import Notification, Referral
 from tests.factories import MembershipFactory
@@ -40,6 +41,8 @@ FILLERS = {
     "case_id": lambda target: target.case_id,
     "notification_id": lambda target: target.notification.pk,
     "agency_id": lambda target: target.agency.pk,
+    "event_id": lambda target: target.event.pk,
+    "anomaly_id": lambda target: target.anomaly.pk,
 }
 
 # Methods besides GET and POST that class-based views implement are tried too.
@@ -96,6 +99,12 @@ class Target:
         self.notification = Notification.objects.filter(recipient=world.coordinator,
                                                         referral=self.referral).first()
         assert self.notification is not None
+        # An audit event about the child, and an anomaly in Drammen, for the auditor's pages.
+        self.event = AuditEvent.objects.filter(child_id=self.referral.child_id).order_by("pk").first()
+        self.anomaly = Anomaly.objects.create(
+            key=f"reads:{world.coordinator.pk}:test", kind=Anomaly.Kind.NIGHT_READS, actor=world.coordinator,
+            actor_username=world.coordinator.username, agency=self.agency, window_start=timezone.now(),
+            window_end=timezone.now(), count=1, first_event_id=self.event.pk, last_event_id=self.event.pk)
 
 
 @pytest.fixture

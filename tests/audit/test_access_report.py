@@ -176,5 +176,5 @@ def test_it_shows_the_report_in_a_fixed_number_of_queries(world, api, client, wo
     with django_assert_num_queries(8):
         assert report(api, world.auditor, worked_on).status_code == 200
     client.force_login(world.auditor)
-    with django_assert_num_queries(13):  # + session, user, and the counts in the page header
+    with django_assert_num_queries(14):  # + session, user, the second factor, and the counts in the page header
         assert client.get(f"/audit/children/{worked_on.reference}/").status_code == 200

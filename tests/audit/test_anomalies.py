@@ -162,5 +162,5 @@ def test_it_lists_anomalies_in_a_fixed_number_of_queries(world, api, client, lis
     with django_assert_num_queries(3):  # memberships, the page with agencies and reviews, the audit event
         assert api(world.auditor).get("/api/v1/audit/anomalies/", {"state": "all"}).status_code == 200
     client.force_login(world.auditor)
-    with django_assert_num_queries(8):  # + session, user, and the counts in the page header
+    with django_assert_num_queries(9):  # + session, user, the second factor, and the counts in the page header
         assert client.get("/audit/anomalies/").status_code == 200
