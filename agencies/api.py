@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from audit.recorder import record
 
@@ -10,7 +11,11 @@ from audit.recorder import record
 @extend_schema(tags=["auth"])
 class TokenView(ObtainAuthToken):
     """Exchange a user name and password for an API token. Failed attempts are audited
-    (authenticate() signals them); an issued token is audited too."""
+    (authenticate() signals them); an issued token is audited too. Rate limited per client
+    IP (throttle scope "token", SAMVIRKE_API_RATE_TOKEN)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -114,3 +114,11 @@ def referral_payload():
 def _fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # API rate-limit counters live in the (local-memory) cache: each test starts at zero.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -64,6 +64,7 @@ class ReferralListCreateView(generics.GenericAPIView):
         return ReferralCreateSerializer if self.request.method == "POST" else ReferralListSerializer
 
     @extend_schema(
+        operation_id="v1_referrals_list",
         parameters=[
             OpenApiParameter("queue", OpenApiTypes.INT, description="Which of your agencies' queues (default: the first)."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=list(Referral.OPEN_STATUSES)),
