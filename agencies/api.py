@@ -2,10 +2,12 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from audit.recorder import record
+from config.parsers import SafeJSONParser
 
 
 @extend_schema(tags=["auth"])
@@ -14,6 +16,7 @@ class TokenView(ObtainAuthToken):
     (authenticate() signals them); an issued token is audited too. Rate limited per client
     IP (throttle scope "token", SAMVIRKE_API_RATE_TOKEN)."""
 
+    parser_classes = [SafeJSONParser, FormParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 

@@ -7,6 +7,7 @@ from agencies.api import TokenView
 from referrals import views as referral_views
 
 from .health import healthz
+from . import converters  # noqa: F401  (registers <id:...>)
 
 urlpatterns = [
     path("", referral_views.home, name="home"),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("audit/", include("audit.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
-    path("inbox/<int:pk>/read/", referral_views.notification_read, name="notification-read"),
+    path("inbox/<id:pk>/read/", referral_views.notification_read, name="notification-read"),
     path("inbox/read-all/", referral_views.notification_read_all, name="notification-read-all"),
     path("inbox/preferences/", referral_views.notification_preferences, name="notification-preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
