@@ -5,9 +5,12 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from audit.recorder import record
+from config.parsers import SafeJSONParser
 
 from . import two_factor
 
@@ -26,7 +29,12 @@ class TokenSerializer(serializers.Serializer):
 class TokenView(ObtainAuthToken):
     """Exchange a user name, password and (for everyone who must use two factors) a
     one-time code for an API token. Failed attempts are audited (authenticate() signals
-    them, and a wrong code is an event too); an issued token is audited too."""
+    them, and a wrong code is an event too); an issued token is audited too. Rate limited
+    per client IP (throttle scope "token", SAMVIRKE_API_RATE_TOKEN)."""
+
+    parser_classes = [SafeJSONParser, FormParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
     serializer_class = TokenInputSerializer
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .export import csv_response
 from .models import Anomaly, AuditEvent
+from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "audit-api"
 
@@ -225,11 +226,11 @@ class AnomalyReviewView(APIView):
 
 urlpatterns = [
     path("events/", EventListView.as_view(), name="event-list"),
-    path("events/<int:event_id>/", EventDetailView.as_view(), name="event-detail"),
+    path("events/<id:event_id>/", EventDetailView.as_view(), name="event-detail"),
     path("children/lookup/", ChildLookupView.as_view(), name="child-lookup"),
     path("children/<str:reference>/access-report/", AccessReportView.as_view(), name="access-report"),
     path("children/<str:reference>/access-report/export/", AccessReportExportView.as_view(),
          name="access-report-export"),
     path("anomalies/", AnomalyListView.as_view(), name="anomaly-list"),
-    path("anomalies/<int:anomaly_id>/review/", AnomalyReviewView.as_view(), name="anomaly-review"),
+    path("anomalies/<id:anomaly_id>/review/", AnomalyReviewView.as_view(), name="anomaly-review"),
 ]

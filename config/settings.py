@@ -302,6 +302,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # A JSON API: other media types answer 415 (and the schema documents JSON only).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
@@ -316,6 +319,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error answers and stateful links on every operation (config/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_errors_and_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "agencies.models.Agency.Kind",
         "HandoverStatusEnum": "referrals.models.handover.Handover.Status",
@@ -323,6 +331,9 @@ SPECTACULAR_SETTINGS = {
         "HandoverTypeEnum": "referrals.models.handover.Handover.Type",
         "HandoverScopeEnum": "referrals.models.handover.Handover.Scope",
         "NotificationEventEnum": "referrals.models.notification.Notification.Event",
+        "IdentifierKindEnum": "referrals.models.referral.Identifier.Kind",
+        "DecisionKindEnum": "referrals.models.triage.Decision.Kind",
+        "PlatformEnum": "referrals.models.taxonomy.Platform",
     },
 }
 
@@ -348,4 +359,71 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# --- Hardening: CSP, request limits, API rate limits ----------------------------------
+# Kept in one block so it merges cleanly with other changes to the lists above.
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files,
+# no inline script or style anywhere (templates and the API docs page load static files).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+                  "config.middleware.RejectNulMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Cookies: HttpOnly and SameSite everywhere (Secure in production, above). The CSRF cookie
+# stays readable by our own script (the API docs page sends it as a header).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+if PRODUCTION:
+    LANGUAGE_COOKIE_SECURE = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Request limits: a body larger than this answers 400 (the API's JSON says so); the system
+# accepts no file uploads (the API parses JSON only, no form takes a file).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SAMVIRKE_MAX_REQUEST_BYTES", default=1_000_000)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# JSON nested deeper than this is refused with 400 before it reaches a serializer.
+SAMVIRKE_MAX_JSON_DEPTH = env.int("SAMVIRKE_MAX_JSON_DEPTH", default=20)
+
+# API rate limits (DRF throttling), per signed-in user and per client IP for anonymous
+# requests; the token endpoint has its own, stricter limit per IP (login lockout itself is
+# the authentication layer's job). Counters live in the cache: Redis in production, so all
+# web processes share them.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("SAMVIRKE_API_RATE_ANON", default="60/minute"),
+    "user": env.str("SAMVIRKE_API_RATE_USER", default="300/minute"),
+    "token": env.str("SAMVIRKE_API_RATE_TOKEN", default="10/minute"),
+}
+REST_FRAMEWORK["NUM_PROXIES"] = SAMVIRKE_TRUSTED_PROXY_COUNT
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "samvirke"}
+        if PRODUCTION
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
 }

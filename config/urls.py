@@ -8,6 +8,7 @@ from agencies.api import TokenView
 from referrals import views as referral_views
 
 from .health import healthz
+from . import converters  # noqa: F401  (registers <id:...>)
 
 urlpatterns = [
     path("", referral_views.home, name="home"),
@@ -15,11 +16,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/setup/", agency_views.two_factor_setup, name="two-factor-setup"),
     path("accounts/two-factor/verify/", agency_views.two_factor_verify, name="two-factor-verify"),
-    path("agencies/<int:agency_id>/sign-in/", agency_views.agency_sign_in_settings, name="agency-sign-in"),
+    path("agencies/<id:agency_id>/sign-in/", agency_views.agency_sign_in_settings, name="agency-sign-in"),
     path("referrals/", include("referrals.urls")),
     path("audit/", include("audit.urls")),
     path("inbox/", referral_views.inbox, name="inbox"),
-    path("inbox/<int:notification_id>/read/", referral_views.notification_read, name="notification-read"),
+    path("inbox/<id:notification_id>/read/", referral_views.notification_read, name="notification-read"),
     path("inbox/read-all/", referral_views.notification_read_all, name="notification-read-all"),
     path("inbox/preferences/", referral_views.notification_preferences, name="notification-preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -28,6 +29,12 @@ urlpatterns = [
     path("api/v1/audit/", include("audit.api")),
     path("api/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+         name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import access_views, handover_views, triage_views, views
+from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "referrals"
 
@@ -28,5 +29,5 @@ urlpatterns = [
     path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
     path("<str:reference>/case/link/", triage_views.link_case, name="case-link"),
     path("<str:reference>/case/unlink/", triage_views.unlink_case, name="case-unlink"),
-    path("cases/<int:case_id>/chronology/", triage_views.case_chronology, name="case-chronology"),
+    path("cases/<id:case_id>/chronology/", triage_views.case_chronology, name="case-chronology"),
 ]

@@ -171,3 +171,22 @@ def signed_in():
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # API rate-limit counters live in the (local-memory) cache: each test starts at zero.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+# The whole run's logs and e-mails are scanned for national identity numbers and children's
+# names (tests/leak_scan.py); these hooks switch it on.
+from .leak_scan import (  # noqa: E402,F401
+    pytest_configure,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)

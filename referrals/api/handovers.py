@@ -125,19 +125,24 @@ class HandoverListCreateView(APIView):
     acknowledgement) or sent (GET); hand a referral over to another agency (POST)."""
 
     @extend_schema(
+        operation_id="v1_handovers_list",
         parameters=[
             OpenApiParameter("box", OpenApiTypes.STR, enum=["received", "sent"], description="Default: received."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=[*Handover.Status.values, "all"],
                              description="Default: pending in the received box, all in the sent box."),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),
         ],
-        responses=HandoverSerializer(many=True),
+        responses=inline_serializer("HandoverPage", fields={
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": HandoverSerializer(many=True),
+        }),
     )
     def get(self, request):
         box = request.query_params.get("box", "received")
         if box not in ("received", "sent"):
             raise serializers.ValidationError({"box": ["received or sent"]})
-        status_param = request.query_params.get("status") or ("pending" if box == "received" else "all")
+        status_param = request.query_params.get("status", "pending" if box == "received" else "all")
         if status_param not in [*Handover.Status.values, "all"]:
             raise serializers.ValidationError({"status": ["Unknown status."]})
         queryset = selectors.handover_list(user=request.user, box=box,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import access, handovers, notifications, triage, views
+from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "referrals-api"
 
@@ -16,8 +17,8 @@ urlpatterns = [
     path("referrals/<str:reference>/notes/", triage.NoteView.as_view(), name="referral-notes"),
     path("referrals/<str:reference>/chronology/", triage.ChronologyView.as_view(), name="referral-chronology"),
     path("cases/", triage.CaseCreateView.as_view(), name="case-create"),
-    path("cases/<int:case_id>/chronology/", triage.CaseChronologyView.as_view(), name="case-chronology"),
-    path("cases/<int:case_id>/referrals/<str:reference>/", triage.CaseUnlinkView.as_view(), name="case-unlink"),
+    path("cases/<id:case_id>/chronology/", triage.CaseChronologyView.as_view(), name="case-chronology"),
+    path("cases/<id:case_id>/referrals/<str:reference>/", triage.CaseUnlinkView.as_view(), name="case-unlink"),
     path("referrals/<str:reference>/acknowledge/", handovers.RoutingAcknowledgeView.as_view(),
          name="referral-acknowledge"),
     path("handovers/", handovers.HandoverListCreateView.as_view(), name="handover-list"),
@@ -32,7 +33,7 @@ urlpatterns = [
     path("notifications/unread-count/", notifications.UnreadCountView.as_view(), name="notification-unread-count"),
     path("notifications/read-all/", notifications.ReadAllView.as_view(), name="notification-read-all"),
     path("notifications/preferences/", notifications.PreferencesView.as_view(), name="notification-preferences"),
-    path("notifications/<int:notification_id>/read/", notifications.ReadView.as_view(), name="notification-read"),
+    path("notifications/<id:notification_id>/read/", notifications.ReadView.as_view(), name="notification-read"),
     path("break-glass/", access.BreakGlassView.as_view(), name="break-glass"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),

@@ -64,11 +64,14 @@ class ReferralListCreateView(generics.GenericAPIView):
         return ReferralCreateSerializer if self.request.method == "POST" else ReferralListSerializer
 
     @extend_schema(
+        operation_id="v1_referrals_list",
         parameters=[
             OpenApiParameter("queue", OpenApiTypes.INT, description="Which of your agencies' queues (default: the first)."),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Referral.OPEN_STATUSES)),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["", *Referral.Status.values],
+                             description="Empty: any open status."),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category code A-F."),
-            OpenApiParameter("deadline", OpenApiTypes.STR, enum=list(queue.DEADLINE_STATES)),
+            OpenApiParameter("deadline", OpenApiTypes.STR, enum=["", *queue.DEADLINE_STATES],
+                             description="Empty: any."),
             OpenApiParameter("municipality", OpenApiTypes.STR, description="The child's municipality number."),
             OpenApiParameter("caseworker", OpenApiTypes.STR, description="A user id, or none."),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),

@@ -42,3 +42,22 @@ def test_it_serves_the_api_docs_from_local_assets_only(db, client, path):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_it_generates_a_valid_schema_without_warnings_with_every_error_answer(db, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.json"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--format", "openapi-json",
+                 "--file", str(target))
+    schema = json.loads(target.read_text())
+    operations = [(path, method, op) for path, methods in schema["paths"].items()
+                  for method, op in methods.items()]
+    assert len({op["operationId"] for _p, _m, op in operations}) == len(operations)
+    for path, method, operation in operations:
+        assert {"400", "403", "404", "429"} <= set(operation["responses"]), (method, path)
+        for code, response in operation["responses"].items():
+            if code.startswith("4"):
+                assert "application/json" in response["content"], (method, path, code)
