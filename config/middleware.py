@@ -28,3 +28,24 @@ class RejectNulMiddleware:
 
             return bad_request(request, None)
         return self.get_response(request)
+
+
+class RejectEmptyApiParametersMiddleware:
+    """An API query parameter given with no value (``?status=``) is refused with 400 and a
+    message per parameter, instead of being read as if it were absent: the schema says
+    what each parameter takes, and an empty value is none of it. (The HTML pages keep
+    reading an empty filter as "any": their forms send empty fields.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/v1/"):
+            empty = sorted({name for name, values in request.GET.lists() if any(not v.strip() for v in values)})
+            if empty:
+                from django.http import JsonResponse
+                from django.utils.translation import gettext as _
+
+                message = _("Give a value, or leave the parameter out.")
+                return JsonResponse({name[:40]: [message] for name in empty}, status=400)
+        return self.get_response(request)

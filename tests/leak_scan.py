@@ -90,11 +90,12 @@ def _collect_child_names(sender, instance, **kwargs):
         SCAN.child_names.update(n.strip() for n in (instance.given_name, instance.family_name) if n)
 
 
-def pytest_configure(config):
-    from django.db.models.signals import post_save
-
+def _attach() -> None:
+    """Put the scanning handler on the root logger (again, if code under test reconfigured
+    logging: a Celery worker hijacks the root logger, dictConfig replaces its handlers)."""
     root = logging.getLogger()
-    root.addHandler(_HANDLER)
+    if _HANDLER not in root.handlers:
+        root.addHandler(_HANDLER)
     if root.level > logging.DEBUG or root.level == logging.NOTSET:
         # Records below the root's level never reach a handler: let every record through
         # to this one (the console handler keeps its own level).
@@ -102,10 +103,17 @@ def pytest_configure(config):
             if handler is not _HANDLER and handler.level == logging.NOTSET:
                 handler.setLevel(root.level or logging.WARNING)
         root.setLevel(logging.DEBUG)
+
+
+def pytest_configure(config):
+    from django.db.models.signals import post_save
+
+    _attach()
     post_save.connect(_collect_child_names, dispatch_uid="leak-scan-child-names", weak=False)
 
 
 def pytest_runtest_setup(item):
+    _attach()
     SCAN.current_test = item.nodeid
 
 

@@ -61,3 +61,16 @@ def test_it_generates_a_valid_schema_without_warnings_with_every_error_answer(db
         for code, response in operation["responses"].items():
             if code.startswith("4"):
                 assert "application/json" in response["content"], (method, path, code)
+
+
+@pytest.mark.parametrize("query", ["status=", "queue=", "outcome=&action=referral.read", "cursor=%20"])
+def test_it_refuses_an_api_query_parameter_given_without_a_value(world, api, query):
+    response = api(world.coordinator).get(f"/api/v1/referrals/?{query}")
+    assert response.status_code == 400
+    name = query.split("=")[0]
+    assert list(response.json()) == [name] and response.json()[name][0]
+
+
+def test_it_reads_an_empty_filter_on_the_queue_page_as_any(world, client):
+    client.force_login(world.coordinator)
+    assert client.get("/referrals/queue/?status=&category=").status_code == 200
