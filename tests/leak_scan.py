@@ -10,6 +10,8 @@ emitted; the e-mails of each test (Django's test outbox) after the test. What co
 * a child's name: every given and family name of every Child saved during the run (a
   signal collects them), as a whole word.
 
+Not scanned: Django's SQL statement log (see SQL_LOGGER).
+
 Findings are collected, listed in the terminal summary and fail the run. The functions
 are tested on their own in tests/security/test_leak_scan.py.
 """
@@ -22,6 +24,10 @@ from dataclasses import dataclass, field
 
 NATIONAL_ID_CANDIDATE = re.compile(r"(?<!\d)(\d{6})[ \-]?(\d{5})(?!\d)")
 MIN_NAME_LENGTH = 3
+# Django logs every SQL statement with its parameters only while queries are being captured
+# (DEBUG, or a test counting queries): never in production (DEBUG off, level INFO). Those
+# records hold whatever the test wrote to the database, so they are not scanned.
+SQL_LOGGER = "django.db.backends"
 
 
 def national_ids_in(text: str) -> list[str]:
@@ -75,6 +81,8 @@ class _Handler(logging.Handler):
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(SQL_LOGGER):
+            return
         try:
             self.scan.see(f"log of {self.scan.current_test}", self.format(record))
         except Exception:  # a broken record must not break the test run
@@ -90,11 +98,12 @@ def _collect_child_names(sender, instance, **kwargs):
         SCAN.child_names.update(n.strip() for n in (instance.given_name, instance.family_name) if n)
 
 
-def pytest_configure(config):
-    from django.db.models.signals import post_save
-
+def _attach() -> None:
+    """Attach the scanning handler to the root logger (again, if a later django.setup(), e.g.
+    importing the WSGI application, re-applied LOGGING and replaced the root's handlers)."""
     root = logging.getLogger()
-    root.addHandler(_HANDLER)
+    if _HANDLER not in root.handlers:
+        root.addHandler(_HANDLER)
     if root.level > logging.DEBUG or root.level == logging.NOTSET:
         # Records below the root's level never reach a handler: let every record through
         # to this one (the console handler keeps its own level).
@@ -102,10 +111,17 @@ def pytest_configure(config):
             if handler is not _HANDLER and handler.level == logging.NOTSET:
                 handler.setLevel(root.level or logging.WARNING)
         root.setLevel(logging.DEBUG)
+
+
+def pytest_configure(config):
+    from django.db.models.signals import post_save
+
+    _attach()
     post_save.connect(_collect_child_names, dispatch_uid="leak-scan-child-names", weak=False)
 
 
 def pytest_runtest_setup(item):
+    _attach()
     SCAN.current_test = item.nodeid
 
 
