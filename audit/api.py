@@ -122,7 +122,8 @@ FILTER_PARAMETERS = [
                      "ID number, first POST it to children/lookup/."),
     OpenApiParameter("action", OpenApiTypes.STR, description="Exact action, or a prefix ending in * "
                      "(referral.*)."),
-    OpenApiParameter("outcome", OpenApiTypes.STR, enum=list(AuditEvent.Outcome.values)),
+    OpenApiParameter("outcome", OpenApiTypes.STR, enum=["", *AuditEvent.Outcome.values],
+                     description="Empty: any."),
     OpenApiParameter("since", OpenApiTypes.STR, description="From this date or date-time (Oslo time if no offset)."),
     OpenApiParameter("until", OpenApiTypes.STR, description="Until this date (inclusive) or date-time."),
     OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),
