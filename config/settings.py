@@ -303,9 +303,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # A JSON API: other media types answer 415 (and the schema documents JSON only).
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
@@ -320,11 +317,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Error answers and stateful links on every operation (config/schema.py).
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.document_errors_and_links",
-    ],
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "agencies.models.Agency.Kind",
         "HandoverStatusEnum": "referrals.models.handover.Handover.Status",
@@ -332,9 +324,6 @@ SPECTACULAR_SETTINGS = {
         "HandoverTypeEnum": "referrals.models.handover.Handover.Type",
         "HandoverScopeEnum": "referrals.models.handover.Handover.Scope",
         "NotificationEventEnum": "referrals.models.notification.Notification.Event",
-        "IdentifierKindEnum": "referrals.models.referral.Identifier.Kind",
-        "DecisionKindEnum": "referrals.models.triage.Decision.Kind",
-        "PlatformEnum": "referrals.models.taxonomy.Platform",
     },
 }
 
@@ -397,6 +386,22 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# The API: JSON only, through a parser that refuses hostile bodies (config/parsers.py);
+# other media types answer 415, and the schema documents JSON only.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["config.parsers.SafeJSONParser"]
+REST_FRAMEWORK["TEST_REQUEST_DEFAULT_FORMAT"] = "json"
+# The schema documents every operation's error answers and the links between operations
+# (config/schema.py), and has no enum name collisions.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "config.schema.document_errors_and_links",
+]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "IdentifierKindEnum": "referrals.models.referral.Identifier.Kind",
+    "DecisionKindEnum": "referrals.models.triage.Decision.Kind",
+    "PlatformEnum": "referrals.models.taxonomy.Platform",
+})
 
 # Request limits: a body larger than this answers 400 (the API's JSON says so); the system
 # accepts no file uploads (the API parses JSON only, no form takes a file).

@@ -10,6 +10,8 @@ emitted; the e-mails of each test (Django's test outbox) after the test. What co
 * a child's name: every given and family name of every Child saved during the run (a
   signal collects them), as a whole word.
 
+Not scanned: Django's SQL statement log (see SQL_LOGGER).
+
 Findings are collected, listed in the terminal summary and fail the run. The functions
 are tested on their own in tests/security/test_leak_scan.py.
 """
@@ -22,6 +24,10 @@ from dataclasses import dataclass, field
 
 NATIONAL_ID_CANDIDATE = re.compile(r"(?<!\d)(\d{6})[ \-]?(\d{5})(?!\d)")
 MIN_NAME_LENGTH = 3
+# Django logs every SQL statement with its parameters only while queries are being captured
+# (DEBUG, or a test counting queries): never in production (DEBUG off, level INFO). Those
+# records hold whatever the test wrote to the database, so they are not scanned.
+SQL_LOGGER = "django.db.backends"
 
 
 def national_ids_in(text: str) -> list[str]:
@@ -75,6 +81,8 @@ class _Handler(logging.Handler):
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(SQL_LOGGER):
+            return
         try:
             self.scan.see(f"log of {self.scan.current_test}", self.format(record))
         except Exception:  # a broken record must not break the test run
@@ -91,8 +99,8 @@ def _collect_child_names(sender, instance, **kwargs):
 
 
 def _attach() -> None:
-    """Put the scanning handler on the root logger (again, if code under test reconfigured
-    logging: a Celery worker hijacks the root logger, dictConfig replaces its handlers)."""
+    """Attach the scanning handler to the root logger (again, if a later django.setup(), e.g.
+    importing the WSGI application, re-applied LOGGING and replaced the root's handlers)."""
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)

@@ -20,6 +20,9 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import CheckContext, not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 from config.wsgi import application
 
 ROLES = ("reporter", "coordinator", "caseworker", "liaison", "auditor", "agency_admin")
@@ -73,7 +76,19 @@ CHECKS = [
 
 
 @pytest.fixture
-def tokens(world):
+def same_connection():
+    """The requests go straight to the WSGI application, whose request signals would close
+    the database connection at the end of each request (and with it the test's
+    transaction, on PostgreSQL); Django's own test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(world, same_connection):
     return {role: Token.objects.create(user=getattr(world, role)).key for role in ROLES}
 
 
