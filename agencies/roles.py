@@ -26,6 +26,9 @@ SEND_HANDOVER = "handover.send"
 ANSWER_HANDOVER = "handover.answer"
 ACKNOWLEDGE_ROUTING = "routing.acknowledge"
 RECEIVE_UNACKNOWLEDGED_ESCALATION = "handover.receive_escalation"
+MANAGE_CONSENT = "consent.manage"
+OVERRIDE_CONSENT = "consent.override"
+READ_DISCLOSURES = "disclosure.read"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -52,6 +55,14 @@ MATRIX: dict[str, frozenset[str]] = {
     ACKNOWLEDGE_ROUTING: frozenset({Role.COORDINATOR, Role.LIAISON}),
     # Nobody acknowledged in time: after the liaisons and coordinators, the agency admins.
     RECEIVE_UNACKNOWLEDGED_ESCALATION: frozenset({Role.AGENCY_ADMIN}),
+    # Consent: a coordinator of an agency the referral is routed to records a consent and
+    # its withdrawal. Sharing without a needed consent is for the agency's administrators
+    # only (a second person: a coordinator who also holds the admin role in the agency),
+    # with a written reason, flagged for auditors.
+    MANAGE_CONSENT: frozenset({Role.COORDINATOR}),
+    OVERRIDE_CONSENT: frozenset({Role.AGENCY_ADMIN}),
+    # The disclosure log of a referral: its coordinators and the agency's auditors.
+    READ_DISCLOSURES: frozenset({Role.COORDINATOR, Role.AUDITOR}),
 }
 
 

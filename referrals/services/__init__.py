@@ -7,8 +7,11 @@ inbox    notifications read in the in-app inbox, preferences
 handovers  handovers between agencies and their message threads
 routings   a receiving agency acknowledges a routed referral
 escalation what nobody acknowledged in time escalates (Celery beat)
+consent    consents to share: recording, withdrawal, expiry (Celery beat)
+disclosures  every disclosure authorised (legal basis or consent, override) and recorded
 """
 
+from .consent import consent_record, consent_withdraw, consents_expire
 from .handovers import (
     handover_accept,
     handover_acknowledge,
@@ -39,6 +42,7 @@ from .triage import (
 from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
+    "consent_record", "consent_withdraw", "consents_expire",
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
     "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",
     "handover_revoke", "notification_mark_all_read", "notification_mark_read", "notification_preferences_update",
