@@ -120,7 +120,7 @@ def test_it_refuses_a_consent_handover_without_consent_saying_what_is_missing(wo
     record_consent(api, world, filed, purposes=["police_report"])  # another purpose
     response = hand_over(api, world, filed)
     assert response.status_code == 400
-    assert "No valid consent covers Politiet Sør-Øst" in response.json()["consent"][0]
+    assert "Ingen gyldige samtykker dekker Politiet Sør-Øst" in response.json()["consent"][0]  # bokmål
     assert not Handover.objects.exists() and not Disclosure.objects.filter(kind="handover").exists()
 
 
@@ -178,7 +178,7 @@ def test_it_ends_access_resting_only_on_a_withdrawn_consent_and_tells_the_receiv
             ] == ["consent.withdrawn", "handover.access_ended"]
     # Nothing more leaves under it.
     again = hand_over(api, world, filed, type="police_report", consent=consent.reference)
-    assert again.status_code == 400 and "not valid" in again.json()["consent"][0]
+    assert again.status_code == 400 and "ikke gyldig nå (Trukket tilbake)" in again.json()["consent"][0]
     # Withdrawing twice is a conflict.
     twice = api(world.coordinator).post(f"/api/v1/consents/{consent.reference}/withdraw/",
                                         {"withdrawn_by": "guardian_1"}, format="json")
