@@ -144,7 +144,10 @@ def consent_withdraw(*, actor, consent: Consent, withdrawn_by: str, note: str = 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        consent = Consent.objects.select_for_update().select_related("referral").get(pk=consent.pk)
+        # Lock in the order disclosures lock (the referral, then the consent), so a handover
+        # sent at this moment either goes first, and its access ends here, or sees the withdrawal.
+        Referral.objects.select_for_update().filter(pk=consent.referral_id).first()
+        consent = Consent.objects.select_for_update(of=("self",)).select_related("referral").get(pk=consent.pk)
         if consent.withdrawn_at is not None:
             raise ConflictError(_("This consent was already withdrawn."))
         now = timezone.now()
@@ -194,7 +197,10 @@ def consents_expire(*, now: datetime | None = None) -> int:
     ended = 0
     for pk in due:
         with transaction.atomic():
-            consent = (Consent.objects.select_for_update(skip_locked=True).select_related("referral")
+            referral_id = Consent.objects.filter(pk=pk).values_list("referral_id", flat=True).first()
+            if Referral.objects.select_for_update(skip_locked=True).filter(pk=referral_id).first() is None:
+                continue  # busy right now (a disclosure or a withdrawal): the next run takes it
+            consent = (Consent.objects.select_for_update(skip_locked=True, of=("self",)).select_related("referral")
                        .filter(pk=pk, ended_at__isnull=True, withdrawn_at__isnull=True).first())
             if consent is None:
                 continue
