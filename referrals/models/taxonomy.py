@@ -116,5 +116,15 @@ class LegalBasis(_Bilingual):
     def description(self) -> str:
         return self._pick(self.description_nb, self.description_en)
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from agencies.models import Agency
+
+        kinds = self.agency_kinds if isinstance(self.agency_kinds, list) else None
+        if kinds is None or any(kind not in Agency.Kind.values for kind in kinds):
+            raise ValidationError({"agency_kinds": _("A list of agency kinds: %(kinds)s.")
+                                   % {"kinds": ", ".join(Agency.Kind.values)}})
+
     def usable_for(self, agency_kind: str) -> bool:
         return not self.agency_kinds or agency_kind in self.agency_kinds
