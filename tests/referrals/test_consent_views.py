@@ -102,3 +102,20 @@ def test_it_shows_the_disclosure_log_in_a_fixed_number_of_queries(world, api, cl
     export = client.get(reverse("referrals:disclosures-export", args=[filed.reference]))
     assert export.status_code == 200 and export["Cache-Control"] == "no-store"
     assert AuditEvent.objects.filter(action="disclosure.log_exported", actor=world.auditor).count() == 1
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_it_shows_the_consents_page_in_a_fixed_number_of_queries(world, api, client, filed, count,
+                                                                  django_assert_num_queries):
+    purposes = ["concern_conversation", "police_report", "barnehus", "avert_crime"]
+    for purpose in purposes[:count]:
+        response = api(world.coordinator).post("/api/v1/consents/", {
+            "referral": filed.reference, "given_by": "guardian_1", "child_view": "agrees", "form": "written",
+            "recipients": [world.police.pk, world.slt.pk], "purposes": [purpose]}, format="json")
+        assert response.status_code == 201
+    sign_in(client, world.coordinator)
+    # session, user, referral, membership, savepoint, audit, consents, recipients, release, the form's
+    # agencies, inbox count, and the header's roles
+    with django_assert_num_queries(13):
+        response = client.get(reverse("referrals:consents", args=[filed.reference]))
+    assert response.status_code == 200 and response.content.count(b'id="consent-CN-') == count
