@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies import roles
 from agencies.models import Agency
 
 from .. import selectors, services
@@ -14,7 +15,6 @@ from ..access import access_consent, access_referral_for
 from ..disclosure_export import csv_response
 from ..models import Consent, Disclosure
 from ..models.consent import TEXT_MAX_LENGTH
-from agencies import roles
 
 
 class AgencyRefSerializer(serializers.ModelSerializer):

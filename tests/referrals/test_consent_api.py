@@ -16,7 +16,7 @@ from referrals import services
 from referrals.access import grant_for
 from referrals.models import Consent, Disclosure, Handover, Notification, Referral
 
-from ..factories import MembershipFactory
+from tests.factories import MembershipFactory
 
 
 @pytest.fixture
