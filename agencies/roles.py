@@ -30,6 +30,9 @@ RECEIVE_UNACKNOWLEDGED_ESCALATION = "handover.receive_escalation"
 MANAGE_SIGN_IN = "agency.manage_sign_in"
 BREAK_GLASS = "referral.break_glass"
 RECEIVE_BREAK_GLASS_NOTICE = "referral.receive_break_glass_notice"
+MANAGE_CONSENT = "consent.manage"
+OVERRIDE_CONSENT = "consent.override"
+READ_DISCLOSURES = "disclosure.read"
 
 MATRIX: dict[str, frozenset[str]] = {
     # Any agency can log a concern; school staff (reporters) are simply the most frequent.
@@ -62,6 +65,14 @@ MATRIX: dict[str, frozenset[str]] = {
     # referral outside their scope; the owning agency's coordinators and the auditors hear of it.
     BREAK_GLASS: frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LIAISON}),
     RECEIVE_BREAK_GLASS_NOTICE: frozenset({Role.COORDINATOR, Role.AUDITOR}),
+    # Consent: a coordinator of an agency the referral is routed to records a consent and
+    # its withdrawal. Sharing without a needed consent is for the agency's administrators
+    # only (a second person: a coordinator who also holds the admin role in the agency),
+    # with a written reason, flagged for auditors.
+    MANAGE_CONSENT: frozenset({Role.COORDINATOR}),
+    OVERRIDE_CONSENT: frozenset({Role.AGENCY_ADMIN}),
+    # The disclosure log of a referral: its coordinators and the agency's auditors.
+    READ_DISCLOSURES: frozenset({Role.COORDINATOR, Role.AUDITOR}),
 }
 
 

@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.escalate_unacknowledged",
         "schedule": timedelta(minutes=5),
     },
+    "expire-consents": {
+        "task": "referrals.tasks.expire_consents",
+        "schedule": timedelta(minutes=5),
+    },
     "daily-digest": {
         "task": "referrals.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
@@ -324,6 +328,10 @@ SPECTACULAR_SETTINGS = {
         "HandoverTypeEnum": "referrals.models.handover.Handover.Type",
         "HandoverScopeEnum": "referrals.models.handover.Handover.Scope",
         "NotificationEventEnum": "referrals.models.notification.Notification.Event",
+        "ConsentGiverEnum": "referrals.models.consent.Consent.Giver",
+        "ConsentViewEnum": "referrals.models.consent.Consent.View",
+        "ConsentFormEnum": "referrals.models.consent.Consent.Form",
+        "DisclosureKindEnum": "referrals.models.consent.Disclosure.Kind",
     },
 }
 

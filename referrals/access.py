@@ -13,7 +13,7 @@ from agencies.models import Agency, Membership
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from .models import BreakGlassGrant, Handover, Notification, Referral, ReferralUserObjectPermission, Routing
+from .models import BreakGlassGrant, Consent, Handover, Notification, Referral, ReferralUserObjectPermission, Routing
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,12 @@ def _break_glass_grant(user, referral: Referral) -> Grant | None:
 
 def _handover_grant(user, referral: Referral) -> Grant | None:
     """A receiving agency's liaison or coordinator sees what the handovers to their agency
-    disclose (the union of their scopes), and nothing else; a revoked one discloses nothing."""
+    disclose (the union of their scopes), and nothing else; a revoked one discloses nothing,
+    nor does one whose consent was withdrawn or expired (its access ended)."""
     handovers = list(
         Handover.objects.filter(referral=referral, receiving_agency__in=roles.memberships_for(
-            user, roles.ANSWER_HANDOVER).values("agency")).exclude(status=Handover.Status.REVOKED)
+            user, roles.ANSWER_HANDOVER).values("agency"), access_ended_at__isnull=True)
+        .exclude(status=Handover.Status.REVOKED)
         .select_related("legal_basis", "receiving_agency").order_by("pk"))
     if not handovers:
         return None
@@ -111,6 +113,9 @@ def handover_membership(user, handover: Handover, *, side: str) -> Membership | 
     if side == "sender":
         return (roles.memberships_for(user, roles.SEND_HANDOVER).filter(agency_id=handover.sending_agency_id)
                 .order_by("pk").first())
+    if handover.access_ended_at is not None:
+        # The consent it relied on was withdrawn or expired: the receiver has nothing more here.
+        return None
     return (roles.memberships_for(user, roles.ANSWER_HANDOVER).filter(agency_id=handover.receiving_agency_id)
             .order_by("pk").first())
 
@@ -119,6 +124,7 @@ def access_handover(*, user, reference: str, action: str = "handover.read") -> t
     """Fetch a handover and the user's side of it in one step. Missing and forbidden both
     raise Http404; a forbidden attempt is audited as denied."""
     handover = (Handover.objects.select_related("referral", "sending_agency", "receiving_agency", "legal_basis",
+                                                "consent",
                                                 "created_by", "acknowledged_by", "answered_by", "revoked_by")
                 .filter(reference=reference).first())
     if handover is not None:
@@ -175,3 +181,40 @@ def access_notification(*, user, notification_id: int) -> Notification:
                target_type="referrals.notification", target_id=notification_id)
         raise Http404
     return notification
+
+
+def _routed_membership(user, referral: Referral, action: str) -> Membership | None:
+    """The user's membership, in an agency the referral is routed to (and not re-routed
+    away from), whose role allows `action`."""
+    return (roles.memberships_for(user, action)
+            .filter(agency__routings__referral=referral, agency__routings__rerouted_at__isnull=True)
+            .order_by("pk").first())
+
+
+def access_referral_for(*, user, reference: str, action: str, permission: str) -> tuple[Referral, Membership]:
+    """Fetch a referral for a user whose role in an agency it is routed to allows
+    `permission` (consent, the disclosure log: auditors included, who have no case read).
+    Missing and forbidden both raise Http404; a forbidden attempt is audited."""
+    referral = Referral.objects.select_related("child").filter(reference=reference).first()
+    membership = _routed_membership(user, referral, permission) if referral is not None else None
+    if membership is None:
+        record(action=action, actor=user, outcome=AuditEvent.Outcome.DENIED, target_type="referrals.referral",
+               target_id=referral.pk if referral is not None else "",
+               child_id=referral.child_id if referral is not None else None,
+               changes={"reference": reference[:32]})
+        raise Http404
+    return referral, membership
+
+
+def access_consent(*, user, reference: str, action: str) -> tuple[Consent, Membership]:
+    """A consent, for a coordinator of an agency its referral is routed to; else 404, audited."""
+    consent = Consent.objects.select_related("referral").filter(reference=reference).first()
+    membership = (_routed_membership(user, consent.referral, roles.MANAGE_CONSENT)
+                  if consent is not None else None)
+    if membership is None:
+        record(action=action, actor=user, outcome=AuditEvent.Outcome.DENIED, target_type="referrals.consent",
+               target_id=consent.pk if consent is not None else "",
+               child_id=consent.referral.child_id if consent is not None else None,
+               changes={"reference": reference[:32]})
+        raise Http404
+    return consent, membership

@@ -49,7 +49,7 @@ class CategoryAdmin(RuleEditorPermissions, AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(LegalBasis)
 class LegalBasisAdmin(RuleEditorPermissions, AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "law_reference", "allows_without_consent"]
+    list_display = ["code", "law_reference", "allows_without_consent", "agency_kinds"]
 
 
 @admin.register(RoutingRule)

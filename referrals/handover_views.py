@@ -21,7 +21,8 @@ from config.exceptions import ConflictError
 
 from . import selectors, services
 from .access import access_handover, access_referral
-from .models import Handover, LegalBasis, Urgency
+from .models import Consent, Handover, LegalBasis, Urgency
+from .models.consent import TEXT_MAX_LENGTH as OVERRIDE_REASON_MAX_LENGTH
 from .models.handover import TEXT_MAX_LENGTH
 from .services.handovers import EXTERNAL_REFERENCE_MAX_LENGTH
 
@@ -44,6 +45,24 @@ class HandoverForm(forms.Form):
                                                        "day, otherwise two working days."))
     message = forms.CharField(label=gettext_lazy("Message to the receiver"), required=False,
                               max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    consent = forms.ModelChoiceField(
+        label=gettext_lazy("Consent relied on"), required=False, queryset=Consent.objects.none(),
+        to_field_name="reference",
+        help_text=gettext_lazy("On the consent basis. Empty: a valid consent covering the receiver and this kind "
+                               "of handover is found."))
+    override = forms.BooleanField(
+        label=gettext_lazy("Share without the consent (override)"), required=False,
+        help_text=gettext_lazy("Only agency administrators may; write why. Flagged for auditors."))
+    override_reason = forms.CharField(label=gettext_lazy("Why it is shared without consent"), required=False,
+                                      max_length=OVERRIDE_REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, referral=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if referral is not None:
+            self.fields["consent"].queryset = Consent.objects.filter(
+                referral=referral, withdrawn_at__isnull=True, ended_at__isnull=True).order_by("-recorded_at")
+            self.fields["consent"].label_from_instance = lambda c: (
+                f"{c.reference} · {c.get_given_by_display()} · {', '.join(c.purpose_labels())}")
 
 
 class AcknowledgeForm(forms.Form):
@@ -99,14 +118,14 @@ def handover_create(request, reference: str):
                role=grant.role, target=referral, child_id=referral.child_id,
                changes={"reference": referral.reference})
         raise PermissionDenied
-    form = HandoverForm(request.POST or None, initial={"urgency": referral.urgency})
+    form = HandoverForm(request.POST or None, initial={"urgency": referral.urgency}, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:
             handover = services.handover_create(actor=request.user, referral=referral, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ConflictError as exc:
-            form.add_error(None, exc.message)
+        except (ConflictError, PermissionDenied) as exc:
+            form.add_error(None, getattr(exc, "message", None) or str(exc))
         else:
             messages.success(request, _("Handed over to %(agency)s. Reference: %(reference)s")
                              % {"agency": handover.receiving_agency.name, "reference": handover.reference})

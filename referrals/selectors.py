@@ -14,9 +14,9 @@ from agencies.models import Agency, Membership
 from audit.recorder import build, record, record_many
 
 from . import queue
-from .access import Grant, access_handover, access_referral, grant_for
+from .access import Grant, access_handover, access_referral, access_referral_for, grant_for
 from .links import Link, links_for
-from .models import Addendum, ChildMatch, Handover, Notification, Referral, Routing
+from .models import Addendum, ChildMatch, Consent, Disclosure, Handover, Notification, Referral, Routing
 
 
 def queue_memberships(user) -> list[Membership]:
@@ -316,12 +316,15 @@ def handover_list(*, user, box: str = "received", status: str | None = None) -> 
         queryset = Handover.objects.filter(
             sending_agency__in=roles.memberships_for(user, roles.SEND_HANDOVER).values("agency"))
     else:
+        # A handover whose consent was withdrawn or expired no longer reaches the receiver.
         queryset = Handover.objects.filter(
-            receiving_agency__in=roles.memberships_for(user, roles.ANSWER_HANDOVER).values("agency"))
+            receiving_agency__in=roles.memberships_for(user, roles.ANSWER_HANDOVER).values("agency"),
+            access_ended_at__isnull=True)
     if status:
         queryset = queryset.filter(status=status)
     ordering = ("-created_at", "-pk") if box == "sent" else ("acknowledge_by", "pk")
     return queryset.select_related("referral", "sending_agency", "receiving_agency", "created_by", "legal_basis",
+                                   "consent",
                                    "acknowledged_by").order_by(*ordering)
 
 
@@ -340,3 +343,37 @@ def handovers_of_referral(*, referral: Referral, grant: Grant) -> list[Handover]
         return []
     return list(referral.handovers.select_related("sending_agency", "receiving_agency", "acknowledged_by",
                                                   "legal_basis").order_by("-created_at", "-pk"))
+
+
+# --- consent and the disclosure log ----------------------------------------------------
+
+
+def consents_of_referral(*, user, reference: str) -> tuple[Referral, Membership, list[Consent]]:
+    """The consents recorded on a referral, for a coordinator of an agency it is routed to.
+    Missing or forbidden → Http404 (audited); the read is audited."""
+    referral, membership = access_referral_for(user=user, reference=reference, action="consent.listed",
+                                               permission=roles.MANAGE_CONSENT)
+    with transaction.atomic():
+        record(action="consent.listed", actor=user, membership=membership, target=referral,
+               child_id=referral.child_id, changes={"reference": referral.reference})
+        consents = list(Consent.objects.filter(referral=referral)
+                        .select_related("referral", "agency", "recorded_by", "withdrawal_recorded_by")
+                        .prefetch_related(Prefetch("recipients", queryset=Agency.objects.order_by("name"))))
+    return referral, membership, consents
+
+
+def disclosure_log(*, user, reference: str, action: str = "disclosure.log_read"
+                   ) -> tuple[Referral, Membership, list[Disclosure]]:
+    """Who received what of a referral, when, on which basis or consent, approved by whom:
+    for the coordinators and auditors of an agency it is routed to. Missing or forbidden →
+    Http404 (audited); the read (or the export, by `action`) is audited."""
+    referral, membership = access_referral_for(user=user, reference=reference, action=action,
+                                               permission=roles.READ_DISCLOSURES)
+    with transaction.atomic():
+        record(action=action, actor=user, membership=membership, target=referral, child_id=referral.child_id,
+               changes={"reference": referral.reference})
+        rows = list(Disclosure.objects.filter(referral=referral)
+                    .select_related("sending_agency", "recipient", "legal_basis", "consent", "approved_by",
+                                    "handover")
+                    .order_by("created_at", "pk"))
+    return referral, membership, rows

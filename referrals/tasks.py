@@ -102,6 +102,16 @@ def escalate_unacknowledged() -> dict:
     return escalate(now=timezone.now())
 
 
+@shared_task
+def expire_consents() -> int:
+    """Celery beat, every few minutes: a consent whose validity ran out ends like a
+    withdrawn one: nothing more leaves under it, access that rested on it ends, recipients
+    are told (each audited)."""
+    from .services.consent import consents_expire
+
+    return consents_expire(now=timezone.now())
+
+
 @shared_task(bind=True, acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True,
              max_retries=5)
 def send_daily_digests(self) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access_views, handover_views, triage_views, views
+from . import access_views, consent_views, handover_views, triage_views, views
 from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "referrals"
@@ -17,7 +17,11 @@ urlpatterns = [
     path("handovers/<str:reference>/revoke/", handover_views.handover_revoke, name="handover-revoke"),
     path("handovers/<str:reference>/messages/", handover_views.handover_message, name="handover-message"),
     path("break-glass/", access_views.break_glass, name="break-glass"),
+    path("consents/<str:reference>/withdraw/", consent_views.consent_withdraw, name="consent-withdraw"),
     path("<str:reference>/", views.referral_detail, name="detail"),
+    path("<str:reference>/consents/", consent_views.consent_list, name="consents"),
+    path("<str:reference>/disclosures/", consent_views.disclosure_log, name="disclosures"),
+    path("<str:reference>/disclosures/export/", consent_views.disclosure_export, name="disclosures-export"),
     path("<str:reference>/edit/", views.referral_edit, name="edit"),
     path("<str:reference>/addendum/", views.referral_addendum, name="addendum"),
     path("<str:reference>/decide/", triage_views.decide, name="decide"),

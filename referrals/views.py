@@ -136,6 +136,10 @@ def referral_detail(request, reference: str):
         "handovers": selectors.handovers_of_referral(referral=referral, grant=grant),
         "can_hand_over": (grant.role in roles.roles_for(roles.SEND_HANDOVER) and not referral.is_draft
                           and not grant.break_glass),
+        "can_manage_consent": (grant.role in roles.roles_for(roles.MANAGE_CONSENT) and not grant.is_scoped
+                               and not grant.break_glass),
+        "can_read_disclosures": (grant.role in roles.roles_for(roles.READ_DISCLOSURES) and not grant.is_scoped
+                                 and not grant.break_glass),
         "my_routing": next((r for r in referral.routings.all() if r.agency_id == grant.agency.pk), None)
         if grant.role in roles.roles_for(roles.ACKNOWLEDGE_ROUTING) else None,
         **triage_forms(request.user, referral, grant),

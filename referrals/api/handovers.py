@@ -12,7 +12,8 @@ from agencies.models import Agency
 
 from .. import selectors, services
 from ..access import access_handover, access_referral
-from ..models import Handover, HandoverMessage, LegalBasis, Urgency
+from ..models import Consent, Handover, HandoverMessage, LegalBasis, Urgency
+from ..models.consent import TEXT_MAX_LENGTH as OVERRIDE_REASON_MAX_LENGTH
 from ..models.handover import TEXT_MAX_LENGTH
 from ..services.handovers import EXTERNAL_REFERENCE_MAX_LENGTH
 
@@ -28,6 +29,16 @@ class HandoverInputSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True, default=None,
                                       help_text="Default: the referral's urgency. Sets the acknowledgement deadline.")
     message = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default="")
+    consent = serializers.SlugRelatedField(
+        slug_field="reference", queryset=Consent.objects.all(), required=False, allow_null=True, default=None,
+        help_text="On the consent basis: the consent relied on (default: a valid one covering the receiver and "
+                  "the purpose, which is the handover's type).")
+    override = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Share although no consent covers it. Only for someone whose role allows overriding (checked "
+                  "on the server); needs override_reason; flagged for auditors.")
+    override_reason = serializers.CharField(max_length=OVERRIDE_REASON_MAX_LENGTH, required=False,
+                                            allow_blank=True, default="")
 
 
 class AgencySummarySerializer(serializers.ModelSerializer):
@@ -46,13 +57,15 @@ class HandoverSerializer(serializers.ModelSerializer):
     legal_reference = serializers.CharField(source="legal_basis.law_reference")
     created_by = serializers.CharField(source="created_by.username")
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
+    consent = serializers.CharField(source="consent.reference", default=None)
 
     class Meta:
         model = Handover
         fields = ["reference", "referral", "type", "type_text", "status", "status_text", "sending_agency",
                   "receiving_agency", "legal_basis", "legal_reference", "scope", "urgency", "created_by",
                   "created_at", "acknowledge_by", "acknowledged_at", "acknowledged_by", "external_reference",
-                  "answered_at", "decline_reason", "revoked_at", "revoke_reason", "escalation_level"]
+                  "answered_at", "decline_reason", "revoked_at", "revoke_reason", "escalation_level", "consent",
+                  "access_ended_at"]
         read_only_fields = fields
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access, handovers, notifications, triage, views
+from . import access, consent, handovers, notifications, triage, views
 from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "referrals-api"
@@ -9,6 +9,12 @@ urlpatterns = [
     path("referrals/", views.ReferralListCreateView.as_view(), name="referral-list"),
     path("referrals/mine/", views.FiledReferralListView.as_view(), name="referral-mine"),
     path("referrals/<str:reference>/", views.ReferralDetailView.as_view(), name="referral-detail"),
+    path("referrals/<str:reference>/disclosures/", consent.DisclosureListView.as_view(),
+         name="referral-disclosures"),
+    path("referrals/<str:reference>/disclosures/export/", consent.DisclosureExportView.as_view(),
+         name="referral-disclosures-export"),
+    path("consents/", consent.ConsentListCreateView.as_view(), name="consent-list"),
+    path("consents/<str:reference>/withdraw/", consent.ConsentWithdrawView.as_view(), name="consent-withdraw"),
     path("referrals/<str:reference>/submit/", views.ReferralSubmitView.as_view(), name="referral-submit"),
     path("referrals/<str:reference>/addenda/", views.AddendumCreateView.as_view(), name="referral-addenda"),
     path("referrals/<str:reference>/decisions/", triage.DecisionView.as_view(), name="referral-decisions"),

@@ -75,6 +75,11 @@ class Handover(models.Model):
     legal_basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="handovers",
                                     verbose_name=_("legal basis"))
     scope = models.JSONField(_("what is disclosed"), default=list)
+    # A handover on the consent basis names the consent it relies on (or was overridden).
+    consent = models.ForeignKey("referrals.Consent", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="handovers", verbose_name=_("consent relied on"))
+    # The consent it relied on was withdrawn or expired: the receiving agency no longer sees it.
+    access_ended_at = models.DateTimeField(_("access ended"), null=True, blank=True)
     urgency = models.CharField(_("urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P2)
     message = models.TextField(_("message to the receiver"), blank=True,
                                validators=[MaxLengthValidator(TEXT_MAX_LENGTH)])

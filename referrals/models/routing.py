@@ -49,6 +49,13 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.legal_basis_id and self.target_kind and not self.legal_basis.usable_for(self.target_kind):
+            raise ValidationError({"legal_basis": _("This legal basis cannot be used to disclose to this kind of "
+                                                    "agency (see the legal basis's agency kinds).")})
+
     @property
     def reason(self) -> str:
         return self.reason_en if (get_language() or "nb").startswith("en") else self.reason_nb

@@ -100,6 +100,9 @@ class LegalBasis(_Bilingual):
     description_nb = models.CharField(_("description (bokmål)"), max_length=300)
     description_en = models.CharField(_("description (English)"), max_length=300)
     allows_without_consent = models.BooleanField(_("allows sharing without consent"), default=True)
+    agency_kinds = models.JSONField(
+        _("agency kinds that may receive on it"), default=list, blank=True,
+        help_text=_("Kinds of receiving agency a disclosure on this basis may go to; empty: any kind."))
 
     class Meta:
         ordering = ["code"]
@@ -112,3 +115,16 @@ class LegalBasis(_Bilingual):
     @property
     def description(self) -> str:
         return self._pick(self.description_nb, self.description_en)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from agencies.models import Agency
+
+        kinds = self.agency_kinds if isinstance(self.agency_kinds, list) else None
+        if kinds is None or any(kind not in Agency.Kind.values for kind in kinds):
+            raise ValidationError({"agency_kinds": _("A list of agency kinds: %(kinds)s.")
+                                   % {"kinds": ", ".join(Agency.Kind.values)}})
+
+    def usable_for(self, agency_kind: str) -> bool:
+        return not self.agency_kinds or agency_kind in self.agency_kinds

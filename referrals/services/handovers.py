@@ -21,7 +21,8 @@ from config.exceptions import ConflictError
 
 from .. import clocks, notifications
 from ..access import handover_membership
-from ..models import Handover, HandoverMessage, LegalBasis, Notification, Referral, Urgency
+from ..models import Consent, Disclosure, Handover, HandoverMessage, LegalBasis, Notification, Referral, Urgency
+from . import disclosures
 from ..models.handover import TEXT_MAX_LENGTH
 
 Status = Handover.Status
@@ -106,13 +107,26 @@ def _validate_new(referral: Referral, sending: Agency, receiving: Agency | None,
 
 def handover_create(*, actor, referral: Referral, receiving_agency: Agency | None, type: str,
                     legal_basis: LegalBasis | None, scope, urgency: str | None = None,
-                    message: str = "") -> Handover:
+                    message: str = "", consent: Consent | None = None, override: bool = False,
+                    override_reason: str = "") -> Handover:
     """Hand a referral (the parts in `scope`) to another agency. The actor must be a
-    coordinator of an agency the referral was routed to."""
+    coordinator of an agency the referral was routed to. The handover relies on a legal
+    basis usable for the receiving kind of agency; on the consent basis, on a valid consent
+    covering the receiver and the purpose (the handover's type), or on an override of the
+    missing consent by someone whose role allows it, with a reason. A disclosure record is
+    written with it."""
     membership = (roles.memberships_for(actor, roles.SEND_HANDOVER)
                   .filter(agency__routings__referral=referral).order_by("pk").first())
     if membership is None:
         raise _denied(actor, "handover.create", referral=referral)
+    if override and not roles.memberships_for(actor, roles.OVERRIDE_CONSENT).filter(
+            agency=membership.agency).exists():
+        # Checked here, on the server, from the actor's roles: nothing the request says counts.
+        record(action="disclosure.override", actor=actor, membership=membership, outcome="denied",
+               target=referral, child_id=referral.child_id,
+               changes={"reference": referral.reference, "override": True,
+                        "receiving_agency": receiving_agency.pk if receiving_agency else None})
+        raise PermissionDenied(_("Your role does not allow overriding a missing consent."))
     scope = _validate_new(referral, membership.agency, receiving_agency, type, legal_basis, scope, urgency)
     message = _text(message, "message", required=False)
     with transaction.atomic():
@@ -120,8 +134,12 @@ def handover_create(*, actor, referral: Referral, receiving_agency: Agency | Non
         if referral.is_draft:
             raise ConflictError(_("A draft cannot be handed over."))
         if Handover.objects.filter(referral=referral, receiving_agency=receiving_agency, type=type,
-                                   status__in=Handover.OPEN_STATUSES).exists():
+                                   status__in=Handover.OPEN_STATUSES, access_ended_at__isnull=True).exists():
             raise ConflictError(_("An open handover of this kind to this agency already exists."))
+        authorisation = disclosures.disclosure_authorise(
+            actor=actor, referral=referral, sending_agency=membership.agency, recipient=receiving_agency,
+            legal_basis=legal_basis, purpose=type, consent=consent, override=override,
+            override_reason=override_reason)
         urgency = urgency or referral.urgency
         now = timezone.now()
         acknowledge_by = clocks.handover_acknowledge_by(now, type=type, urgency=urgency)
@@ -129,9 +147,18 @@ def handover_create(*, actor, referral: Referral, receiving_agency: Agency | Non
             referral=referral, type=type, sending_agency=membership.agency, receiving_agency=receiving_agency,
             created_by=actor, legal_basis=legal_basis, scope=scope, urgency=urgency, message=message,
             created_at=now, acknowledge_by=acknowledge_by, next_escalation_at=acknowledge_by,
+            consent=authorisation.consent,
         )
+        extra = {"consent": authorisation.consent.reference} if authorisation.consent else {}
+        if authorisation.override:
+            extra.update(override=True, override_reason=authorisation.override_reason)
         _audit(actor, membership, handover, "handover.created", type=type, sending_agency=membership.agency.pk,
-               receiving_agency=receiving_agency.pk, scope=scope, urgency=urgency, acknowledge_by=acknowledge_by)
+               receiving_agency=receiving_agency.pk, scope=scope, urgency=urgency, acknowledge_by=acknowledge_by,
+               **extra)
+        disclosures.disclosure_record(
+            actor=actor, membership=membership, referral=referral, kind=Disclosure.Kind.HANDOVER,
+            sending_agency=membership.agency, recipient=receiving_agency, scope=scope, purpose=type,
+            authorisation=authorisation, handover=handover)
         _notify(handover, Event.HANDOVER_RECEIVED, _receiver_ids(handover), "received", agency=receiving_agency)
     return handover
 

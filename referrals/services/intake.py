@@ -18,14 +18,16 @@ from audit.recorder import record
 from config.exceptions import ConflictError
 
 from .. import clocks, identity, matching, notifications, routing
-from . import triage
+from . import disclosures, triage
 from ..links import normalize_identifier
 from ..models import (
     Addendum,
     Category,
     Child,
     ChildMatch,
+    Disclosure,
     Guardian,
+    Handover,
     Identifier,
     Notification,
     PersonOfConcern,
@@ -46,6 +48,7 @@ from .intake_input import (
 )
 
 MATCH_CANDIDATES_PER_BIRTH_DATE = 500
+ALL_PARTS = [part for part in Handover.Scope.values if part != Handover.Scope.NOTES]
 
 
 # --- permission ------------------------------------------------------------------------
@@ -242,6 +245,12 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
                child_id=referral.child_id, legal_basis=decision.legal_basis.code,
                changes={"reference": referral.reference, "agency": decision.agency.pk,
                         "rules": [r.name for r in decision.rules], "fallback": decision.is_fallback})
+        # The routing discloses the whole referral to that agency, on the rule's legal basis.
+        disclosures.disclosure_record(
+            actor=actor, membership=membership, referral=referral, kind=Disclosure.Kind.ROUTING,
+            sending_agency=referral.reporting_agency, recipient=decision.agency, scope=ALL_PARTS,
+            purpose="routing", authorisation=disclosures.Authorisation(legal_basis=decision.legal_basis),
+            routing=routing_row)
         notifications.enqueue(
             event=Notification.Event.REFERRAL_ROUTED, referral=referral, agency=decision.agency,
             recipient_ids=notifications.recipients_for_routing(decision.agency),

@@ -18,12 +18,15 @@ from audit.recorder import record
 from config.exceptions import ConflictError
 
 from .. import clocks, notifications
+from . import disclosures
 from ..models import (
     Assignment,
     Case,
     Deadline,
     Decision,
+    Disclosure,
     Feedback,
+    Handover,
     LegalBasis,
     Note,
     Notification,
@@ -142,6 +145,13 @@ def _decide(actor, membership, referral, kind, justification, target_agency, leg
         errors["target_agency"] = [_("Choose the agency.")]
     if kind == Kind.FORWARD and legal_basis is None:
         errors["legal_basis"] = [_("Choose the legal basis for sharing.")]
+    elif kind == Kind.FORWARD and target_agency is not None:
+        problem = disclosures.basis_problem(legal_basis, target_agency)
+        if not problem and not legal_basis.allows_without_consent:
+            problem = _("Forwarding needs a legal basis that allows sharing without consent. To share by "
+                        "consent, hand the referral over instead.")
+        if problem:
+            errors["legal_basis"] = [problem]
     if kind == Kind.REROUTE and target_agency is not None and (
             target_agency.kind != Agency.Kind.CHILD_WELFARE or target_agency.pk == membership.agency_id):
         errors["target_agency"] = [_("Choose another municipality's child welfare service.")]
@@ -205,6 +215,11 @@ def _route_onwards(actor, membership, referral, kind, target_agency, legal_basis
     record(action="referral.routed", actor=actor, membership=membership, target=routing,
            child_id=referral.child_id, legal_basis=basis.code,
            changes={"reference": referral.reference, "agency": target_agency.pk, "by_decision": kind})
+    disclosures.disclosure_record(
+        actor=actor, membership=membership, referral=referral, kind=Disclosure.Kind.ROUTING,
+        sending_agency=membership.agency, recipient=target_agency,
+        scope=[part for part in Handover.Scope.values if part != Handover.Scope.NOTES], purpose=kind,
+        authorisation=disclosures.Authorisation(legal_basis=basis), routing=routing)
     if kind == Kind.REROUTE:
         Routing.objects.filter(referral=referral, agency=membership.agency).update(
             is_open=False, rerouted_at=timezone.now())

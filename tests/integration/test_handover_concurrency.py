@@ -10,7 +10,7 @@ from agencies.models import Membership
 from audit.models import AuditEvent
 from config.exceptions import ConflictError
 from referrals import services
-from referrals.models import Handover, Notification, Referral
+from referrals.models import Handover, LegalBasis, Notification, Referral
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.integration
@@ -22,7 +22,7 @@ def test_it_lets_exactly_one_of_two_concurrent_acknowledgements_win(postgresql, 
     referral = Referral.objects.get(reference=response.json()["reference"])
     second = MembershipFactory(user__username="liaison2", agency=world.police, role=Membership.Role.LIAISON).user
     handover = services.handover_create(actor=world.coordinator, referral=referral, receiving_agency=world.police,
-                                        type="police_report", legal_basis=referral.routings.get().legal_basis,
+                                        type="police_report", legal_basis=LegalBasis.objects.get(code="fvl-13b-6"),
                                         scope=["identity"])
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}

@@ -47,3 +47,17 @@ def test_it_keeps_other_roles_out_of_the_rule_admin(world, client):
         response = client.get("/admin/referrals/routingrule/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"], user.username
         client.logout()
+
+
+def test_it_refuses_a_rule_whose_legal_basis_cannot_reach_its_target_kind(world, client):
+    rule = RoutingRule.objects.get(name="recruitment-police")
+    assert client.login(username=world.agency_admin.username, password=PASSWORD)
+    response = client.post(f"/admin/referrals/routingrule/{rule.pk}/change/", rule_form(rule, target_kind="school"))
+    assert response.status_code == 200 and "legal_basis" in response.context["adminform"].form.errors
+    rule.refresh_from_db()
+    assert rule.target_kind == "police"
+
+
+def test_it_loads_rules_whose_legal_bases_reach_their_target_kinds(world):
+    for rule in RoutingRule.objects.select_related("legal_basis"):
+        assert rule.legal_basis.usable_for(rule.target_kind), rule.name

@@ -36,7 +36,8 @@ def test_it_files_routes_and_notifies(world, api, referral_payload, django_captu
     assert submitted.target_type == "referrals.referral" and submitted.target_id == str(referral.pk)
     routed = AuditEvent.objects.get(action="referral.routed")
     assert routed.legal_basis == "bvl-13-2" and routed.changes["agency"] == world.child_welfare.pk
-    assert actions() == ["referral.submitted", "deadline.opened", "deadline.opened", "referral.routed"]
+    assert actions() == ["referral.submitted", "deadline.opened", "deadline.opened", "referral.routed",
+                         "disclosure.made"]
     review = AuditEvent.objects.filter(action="deadline.opened").first()
     assert review.changes["kind"] == "review" and review.changes["law"] == "barnevernsloven § 2-1"
 

@@ -40,7 +40,7 @@ def test_it_files_a_referral_through_the_form_and_shows_the_receipt(world, clien
     assert b"&lt;b&gt;oppdrag&lt;/b&gt;" in response.content and b"<b>oppdrag</b>" not in response.content
     assert Notification.objects.filter(referral=referral).count() == 2
     assert list(AuditEvent.objects.exclude(action__startswith="auth.").values_list("action", flat=True)) == [
-        "referral.submitted", "deadline.opened", "deadline.opened", "referral.routed", "referral.read",
+        "referral.submitted", "deadline.opened", "deadline.opened", "referral.routed", "disclosure.made", "referral.read",
     ]
 
 

@@ -1,0 +1,116 @@
+"""Every disclosure of a child's information to another agency is authorised here and
+recorded here, inside the transaction of the routing, handover or export that makes it.
+
+A disclosure names a legal basis usable for the receiving kind of agency. A basis that does
+not allow sharing without consent (the consent basis) needs a valid consent covering that
+recipient and purpose; a missing consent can be overridden only by someone whose role
+allows it (checked here, never taken from the request) and with a written reason, and the
+override is flagged for auditors."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import roles
+from agencies.models import Agency
+from audit.models import AuditEvent
+from audit.recorder import record
+
+from ..models import Consent, Disclosure, LegalBasis, Referral
+from ..models.consent import TEXT_MAX_LENGTH
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    legal_basis: LegalBasis
+    consent: Consent | None = None
+    override: bool = False
+    override_reason: str = ""
+
+
+def basis_problem(legal_basis: LegalBasis | None, recipient: Agency) -> str:
+    """Why this basis cannot carry a disclosure to this agency ("" if it can)."""
+    if legal_basis is None:
+        return _("Name the legal basis the disclosure relies on.")
+    if not legal_basis.usable_for(recipient.kind):
+        return (_("%(basis)s cannot be used to disclose to %(kind)s. Choose a legal basis for that kind of "
+                  "agency, or share by consent.")
+                % {"basis": legal_basis.law_reference, "kind": recipient.get_kind_display().lower()})
+    return ""
+
+
+def covering_consents(*, referral: Referral, recipient: Agency, purpose: str, at=None):
+    """The valid consents on the referral that name this recipient and purpose."""
+    at = at or timezone.now()
+    consents = (Consent.objects.filter(referral=referral, recipients=recipient, withdrawn_at__isnull=True,
+                                       ended_at__isnull=True, valid_from__lte=at)
+                .order_by("-valid_from", "-pk"))
+    return [c for c in consents if c.is_valid_at(at) and purpose in c.purposes]
+
+
+def disclosure_authorise(*, actor, referral: Referral, sending_agency: Agency, recipient: Agency,
+                         legal_basis: LegalBasis | None, purpose: str, consent: Consent | None = None,
+                         override: bool = False, override_reason: str = "") -> Authorisation:
+    """Check that the disclosure may go, inside the caller's transaction. The consent it
+    relies on is locked, so a withdrawal at the same moment waits for this disclosure (and
+    ends the access it gives) or this disclosure sees the withdrawal and is refused."""
+    problem = basis_problem(legal_basis, recipient)
+    if problem:
+        raise ValidationError({"legal_basis": [problem]})
+    if legal_basis.allows_without_consent and consent is None:
+        return Authorisation(legal_basis=legal_basis)
+    at = timezone.now()
+    if consent is not None:
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.referral_id != referral.pk:
+            raise ValidationError({"consent": [_("This consent belongs to another referral.")]})
+        if not consent.is_valid_at(at):
+            raise ValidationError({"consent": [_("Consent %(consent)s is not valid now (%(state)s).")
+                                               % {"consent": consent.reference, "state": consent.state_display()}]})
+        if not consent.recipients.filter(pk=recipient.pk).exists() or purpose not in consent.purposes:
+            raise ValidationError({"consent": [_("Consent %(consent)s does not cover %(agency)s for this purpose.")
+                                               % {"consent": consent.reference, "agency": recipient.name}]})
+        return Authorisation(legal_basis=legal_basis, consent=consent)
+    found = covering_consents(referral=referral, recipient=recipient, purpose=purpose, at=at)
+    if found:
+        locked = Consent.objects.select_for_update().get(pk=found[0].pk)
+        if locked.is_valid_at(at):
+            return Authorisation(legal_basis=legal_basis, consent=locked)
+    if not override:
+        raise ValidationError({"consent": [
+            _("No valid consent covers %(agency)s for this purpose. Record the consent first, choose a legal "
+              "basis that allows sharing without consent, or override with a written reason (this needs the "
+              "override permission).") % {"agency": recipient.name}]})
+    if not roles.memberships_for(actor, roles.OVERRIDE_CONSENT).filter(agency=sending_agency).exists():
+        record(action="disclosure.override", actor=actor, agency=sending_agency, outcome=AuditEvent.Outcome.DENIED,
+               target=referral, child_id=referral.child_id,
+               changes={"reference": referral.reference, "recipient": recipient.pk, "override": True})
+        raise PermissionDenied(_("Your role does not allow overriding a missing consent."))
+    override_reason = (override_reason or "").strip()
+    if not override_reason:
+        raise ValidationError({"override_reason": [_("Write why the information is shared without consent.")]})
+    if len(override_reason) > TEXT_MAX_LENGTH:
+        raise ValidationError({"override_reason": [_("At most %(n)d characters.") % {"n": TEXT_MAX_LENGTH}]})
+    return Authorisation(legal_basis=legal_basis, override=True, override_reason=override_reason)
+
+
+def disclosure_record(*, actor, referral: Referral, kind: str, sending_agency: Agency, recipient: Agency,
+                      scope, purpose: str, authorisation: Authorisation, routing=None, handover=None,
+                      membership=None) -> Disclosure:
+    """Write the disclosure row and its audit event (the caller's transaction)."""
+    disclosure = Disclosure.objects.create(
+        referral=referral, kind=kind, sending_agency=sending_agency, recipient=recipient, scope=list(scope),
+        purpose=purpose, legal_basis=authorisation.legal_basis, consent=authorisation.consent,
+        override=authorisation.override, override_reason=authorisation.override_reason, approved_by=actor,
+        routing=routing, handover=handover)
+    changes = {"reference": referral.reference, "kind": kind, "recipient": recipient.pk,
+               "sending_agency": sending_agency.pk, "scope": list(scope), "purpose": purpose,
+               "consent": authorisation.consent.reference if authorisation.consent else None}
+    if authorisation.override:
+        changes.update(override=True, override_reason=authorisation.override_reason)
+    record(action="disclosure.made", actor=actor, membership=membership,
+           agency=None if membership else sending_agency, target=disclosure, child_id=referral.child_id,
+           legal_basis=authorisation.legal_basis.code, changes=changes)
+    return disclosure
