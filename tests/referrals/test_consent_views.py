@@ -94,8 +94,9 @@ def test_it_shows_the_disclosure_log_in_a_fixed_number_of_queries(world, api, cl
             "legal_basis": "fvl-13b-6", "scope": ["identity"]}, format="json")
     sign_in(client, world.auditor)
     url = reverse("referrals:disclosures", args=[filed.reference])
-    # session, user, referral, membership, savepoint, audit, log, release, inbox count, and the header's roles
-    with django_assert_num_queries(11):
+    # session, user, the second factor, referral, membership, savepoint, audit, log, release, inbox
+    # count, and the header's roles
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.count(b"<tr>") == 1 + 1 + extra  # the header, the routing, the handovers
@@ -114,8 +115,8 @@ def test_it_shows_the_consents_page_in_a_fixed_number_of_queries(world, api, cli
             "recipients": [world.police.pk, world.slt.pk], "purposes": [purpose]}, format="json")
         assert response.status_code == 201
     sign_in(client, world.coordinator)
-    # session, user, referral, membership, savepoint, audit, consents, recipients, release, the form's
-    # agencies, inbox count, and the header's roles
-    with django_assert_num_queries(13):
+    # session, user, the second factor, referral, membership, savepoint, audit, consents, recipients,
+    # release, the form's agencies, inbox count, and the header's roles
+    with django_assert_num_queries(14):
         response = client.get(reverse("referrals:consents", args=[filed.reference]))
     assert response.status_code == 200 and response.content.count(b'id="consent-CN-') == count
