@@ -109,9 +109,18 @@ def _next_url(request, cursor: str | None) -> str | None:
 
 def _size(request, default: int) -> int:
     try:
-        return int(request.query_params.get("page_size") or default)
+        return int(request.query_params.get("page_size", default))
     except ValueError:
         raise serializers.ValidationError({"page_size": [_("Give a whole number.")]})
+
+
+def _no_empty_numbers(request, *names: str) -> None:
+    """An integer query parameter given empty is refused, as the schema says (the web
+    pages' search form treats empty as "any"; other bad values the filters refuse)."""
+    errors = {name: [_("Give a whole number.")] for name in names
+              if request.query_params.get(name) == ""}
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 FILTER_PARAMETERS = [
@@ -136,6 +145,7 @@ class EventListView(APIView):
 
     @extend_schema(operation_id="audit_events_list", parameters=FILTER_PARAMETERS, responses=EventPageSerializer)
     def get(self, request):
+        _no_empty_numbers(request, "agency")
         filters = selectors.EventFilters.from_params(request.query_params)
         page = selectors.search_events(user=request.user, filters=filters,
                                        cursor=request.query_params.get("cursor", ""), size=_size(request, 50))

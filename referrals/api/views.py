@@ -81,10 +81,10 @@ class ReferralListCreateView(generics.GenericAPIView):
     )
     def get(self, request):
         params = request.query_params
-        agency_param = params.get("queue") or params.get("agency")
+        agency_param = params.get("queue", params.get("agency"))
         try:
-            agency_id = int(agency_param) if agency_param else None
-            size = int(params.get("page_size") or 25)
+            agency_id = int(agency_param) if agency_param is not None else None
+            size = int(params.get("page_size", 25))
         except ValueError:
             raise serializers.ValidationError({"queue": [_("Give whole numbers for queue and page_size.")]})
         membership = selectors.queue_membership(request.user, agency_id)
