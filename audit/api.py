@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import access_report, selectors, services
 from .export import csv_response
 from .models import Anomaly, AuditEvent
 from config import converters  # noqa: F401  (registers <id:...>)
@@ -185,7 +185,7 @@ class AccessReportView(APIView):
         OpenApiParameter("page_size", OpenApiTypes.INT, description="1-500, default 500."),
     ], responses=ReportPageSerializer)
     def get(self, request, reference: str):
-        subject, page = selectors.access_report(user=request.user, reference=reference,
+        subject, page = access_report.access_report(user=request.user, reference=reference,
                                                 cursor=request.query_params.get("cursor", ""),
                                                 size=_size(request, 500))
         return Response({"reference": subject.reference, "references": list(subject.references),
@@ -200,7 +200,7 @@ class AccessReportExportView(APIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)})
     def get(self, request, reference: str):
-        subject, rows = selectors.access_report_export(user=request.user, reference=reference)
+        subject, rows = access_report.access_report_export(user=request.user, reference=reference)
         return csv_response(subject, rows)
 
 

@@ -7,7 +7,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .selectors import ChildSubject, ReportRow
+from .access_report import ReportRow
+from .selectors import ChildSubject
 from .templatetags.audit_tags import role_label
 
 # A cell beginning with one of these is read as a formula by spreadsheet programs

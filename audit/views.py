@@ -12,7 +12,7 @@ from agencies import roles
 from agencies.models import Agency
 from config.exceptions import ConflictError
 
-from . import selectors, services
+from . import access_report, selectors, services
 from .export import csv_response
 from .models import Anomaly, AuditEvent
 
@@ -60,8 +60,8 @@ def events(request):
 def event_detail(request, event_id: int):
     event = selectors.event_detail(user=request.user, pk=event_id)
     return render(request, "audit/event_detail.html", {
-        "event": event, "basis": selectors.Basis.LABELS[selectors.basis_of(event)],
-        "kind": selectors.ACCESS_KIND_LABELS[selectors.access_kind(event)],
+        "event": event, "basis": access_report.Basis.LABELS[access_report.basis_of(event)],
+        "kind": access_report.ACCESS_KIND_LABELS[access_report.access_kind(event)],
     })
 
 
@@ -83,7 +83,7 @@ def find_child(request):
 @login_required
 def report(request, reference: str):
     try:
-        subject, page = selectors.access_report(user=request.user, reference=reference,
+        subject, page = access_report.access_report(user=request.user, reference=reference,
                                                 cursor=request.GET.get("cursor", ""))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
@@ -96,7 +96,7 @@ def report(request, reference: str):
 
 @login_required
 def report_export(request, reference: str):
-    subject, rows = selectors.access_report_export(user=request.user, reference=reference)
+    subject, rows = access_report.access_report_export(user=request.user, reference=reference)
     return csv_response(subject, rows)
 
 

@@ -136,14 +136,8 @@ def main() -> None:
             print(f"  {name} alone: p50 {percentile(samples, 50) * 1000:.1f} ms")
 
     if sizes.get(largest.pk, 0) > args.depth:
-        cursor = deep_cursor(largest, args.depth)
-        urgency, due_at, pk = queue.decode_cursor(cursor)
-        from django.db.models import F
-        from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
-
-        deep = (queue.base(largest)
-                .filter(TupleGreaterThan(Tuple(F("urgency"), F("due_at"), F("pk")), (urgency, due_at, pk)))
-                .order_by("urgency", "due_at", "pk")[:26])
+        deep = queue.after(queue.base(largest), deep_cursor(largest, args.depth)).order_by(
+            "urgency", "due_at", "pk")[:26]
         print("\nplan of the deep page's rows:")
         print(deep.explain(analyze=True))
     connection.close()

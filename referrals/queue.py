@@ -102,6 +102,13 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, int]:
         raise ValidationError({"cursor": [_("This page link is not valid. Start from the first page.")]})
 
 
+def after(qs: QuerySet[Routing], cursor: str) -> QuerySet[Routing]:
+    """The rows after the cursor's: a row-value comparison, (urgency, due_at, id) > (…),
+    which PostgreSQL answers with one range scan of the queue index however deep."""
+    urgency, due_at, pk = decode_cursor(cursor)
+    return qs.filter(TupleGreaterThan(Tuple(F("urgency"), F("due_at"), F("pk")), (urgency, due_at, pk)))
+
+
 def page(agency: Agency, filters: Filters, *, cursor: str = "", size: int = 25) -> Page:
     """One page of the queue. Rows come with their referral, child, reporting agency and
     caseworker, and the referral's categories: a fixed number of queries, whatever the size."""
@@ -109,10 +116,7 @@ def page(agency: Agency, filters: Filters, *, cursor: str = "", size: int = 25) 
     now = timezone.now()
     qs = filtered(agency, filters, now)
     if cursor:
-        urgency, due_at, pk = decode_cursor(cursor)
-        # A row-value comparison, (urgency, due_at, id) > (…), which PostgreSQL answers
-        # with one range scan of the queue index however deep the page.
-        qs = qs.filter(TupleGreaterThan(Tuple(F("urgency"), F("due_at"), F("pk")), (urgency, due_at, pk)))
+        qs = after(qs, cursor)
     rows = list(
         qs.select_related("referral__child__municipality", "referral__reporting_agency", "referral__caseworker")
         .prefetch_related("referral__categories")

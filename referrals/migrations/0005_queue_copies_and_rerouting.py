@@ -7,11 +7,13 @@ from django.db import migrations, models
 
 def copy_from_referrals(apps, schema_editor):
     """Fill the copies on existing routings from their referrals."""
+    from django.db.models import OuterRef, Subquery
+
     Routing = apps.get_model("referrals", "Routing")
     Referral = apps.get_model("referrals", "Referral")
-    for referral in Referral.objects.exclude(routings=None).only("pk", "status", "caseworker_id").iterator():
-        Routing.objects.filter(referral_id=referral.pk).update(status=referral.status,
-                                                                caseworker_id=referral.caseworker_id)
+    own = Referral.objects.filter(pk=OuterRef("referral_id"))
+    Routing.objects.update(status=Subquery(own.values("status")[:1]),
+                           caseworker_id=Subquery(own.values("caseworker_id")[:1]))
 
 
 class Migration(migrations.Migration):

@@ -197,36 +197,33 @@ def handover_acknowledge(*, actor, handover: Handover, external_reference: str) 
 
 def handover_accept(*, actor, handover: Handover) -> Handover:
     membership = _side(actor, handover, "receiver", "handover.accept")
-    with transaction.atomic():
-        handover = _locked(handover)
-        if handover.status != Status.ACKNOWLEDGED:
-            raise _conflict(handover)
-        handover.status = Status.ACCEPTED
-        handover.answered_at = timezone.now()
-        handover.answered_by = actor
-        handover.save(update_fields=["status", "answered_at", "answered_by"])
-        _audit(actor, membership, handover, "handover.accepted", before=Status.ACKNOWLEDGED, after=Status.ACCEPTED)
-        _notify(handover, Event.HANDOVER_ACCEPTED, _sender_ids(handover), "answered",
-                agency=handover.receiving_agency)
-    return handover
+    return _answer(actor, membership, handover, Status.ACCEPTED, Event.HANDOVER_ACCEPTED)
 
 
 def handover_decline(*, actor, handover: Handover, reason: str) -> Handover:
     membership = _side(actor, handover, "receiver", "handover.decline")
     reason = _text(reason, "reason", required=True, message=_("Write why you decline it."))
+    return _answer(actor, membership, handover, Status.DECLINED, Event.HANDOVER_DECLINED, reason=reason)
+
+
+def _answer(actor, membership, handover: Handover, answer: str, event: str, *, reason: str | None = None) -> Handover:
+    """The receiver's answer to an acknowledged handover: accepted, or declined with a reason."""
     with transaction.atomic():
         handover = _locked(handover)
         if handover.status != Status.ACKNOWLEDGED:
             raise _conflict(handover)
-        handover.status = Status.DECLINED
+        handover.status = answer
         handover.answered_at = timezone.now()
         handover.answered_by = actor
-        handover.decline_reason = reason
-        handover.save(update_fields=["status", "answered_at", "answered_by", "decline_reason"])
-        _audit(actor, membership, handover, "handover.declined", before=Status.ACKNOWLEDGED, after=Status.DECLINED,
-               reason=reason)
-        _notify(handover, Event.HANDOVER_DECLINED, _sender_ids(handover), "answered",
-                agency=handover.receiving_agency)
+        fields = ["status", "answered_at", "answered_by"]
+        details = {}
+        if reason is not None:
+            handover.decline_reason = details["reason"] = reason
+            fields.append("decline_reason")
+        handover.save(update_fields=fields)
+        _audit(actor, membership, handover, f"handover.{answer}", before=Status.ACKNOWLEDGED, after=answer,
+               **details)
+        _notify(handover, event, _sender_ids(handover), "answered", agency=handover.receiving_agency)
     return handover
 
 
