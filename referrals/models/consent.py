@@ -41,8 +41,13 @@ class Consent(models.Model):
         WRITTEN = "written", _("Written")
         ORAL = "oral", _("Oral")
 
-    # The purposes a consent covers are the kinds of handover (what the receiver does with it).
-    Purpose = Handover.Type
+    # The purposes a consent covers: that the agencies a concern is routed to receive it
+    # with the child's identity and follow it up, or a kind of handover (what the receiver
+    # does with it).
+    Purpose = models.TextChoices("Purpose", [
+        ("ROUTING", ("routing", _("Receive and follow up the concern, with the child's identity"))),
+        *((member.name, (member.value, member.label)) for member in Handover.Type),
+    ])
 
     reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_consent_reference,
                                  editable=False)
@@ -73,6 +78,12 @@ class Consent(models.Model):
                                                verbose_name=_("withdrawal recorded by"))
     withdrawal_note = models.TextField(_("about the withdrawal"), blank=True,
                                        validators=[MaxLengthValidator(TEXT_MAX_LENGTH)])
+    # A scan or photo of a written consent (optional), kept in private storage and served
+    # only through an access-checked, audited view.
+    document = models.FileField(_("document"), upload_to="consents/%Y/%m/", blank=True, max_length=200)
+    document_name = models.CharField(_("document file name"), max_length=120, blank=True)
+    document_type = models.CharField(_("document type"), max_length=40, blank=True)
+    document_sha256 = models.CharField(_("document checksum (SHA-256)"), max_length=64, blank=True)
     # When the access that rested on this consent was ended (withdrawal or expiry).
     ended_at = models.DateTimeField(_("access ended"), null=True, blank=True)
 

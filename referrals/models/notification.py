@@ -31,6 +31,8 @@ class Notification(models.Model):
         HANDOVER_OVERDUE = "handover.overdue", _("A handover has not been acknowledged in time")
         BREAK_GLASS = "referral.break_glass", _("Someone broke the glass to read a referral")
         CONSENT_ENDED = "consent.ended", _("A consent your agency received information on was withdrawn or expired")
+        IDENTITY_SHARED = "routing.identity_shared", _(
+            "A consent was recorded: you can now see who the child in a referral is")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("recipient"))

@@ -49,6 +49,10 @@ class Referral(models.Model):
     observed_where = models.CharField(_("where it was observed"), max_length=200, blank=True)
     emergency_called = models.BooleanField(_("called 112 or the emergency unit"), default=False)
     emergency_called_at = models.DateTimeField(_("when you called"), null=True, blank=True)
+    # The consent the reporter recorded on the form (who gave it, written or oral, the
+    # child's view), for the routings that rest on consent; at submission it becomes a
+    # Consent row naming the agencies those routings reach. Empty: no consent.
+    filing_consent = models.JSONField(_("consent recorded when filing"), default=dict, blank=True)
     urgency = models.CharField(_("urgency"), max_length=2, choices=Urgency.choices, default=Urgency.P1)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

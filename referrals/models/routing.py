@@ -85,6 +85,14 @@ class Routing(models.Model):
         help_text=_("Rules named these kinds of agency, but none serves the child's municipality: "
                     "child welfare must forward the referral."),
     )
+    # A routing on a basis that needs consent, made without one, is a consultation without
+    # identity (forvaltningsloven § 13 a nr. 2): the agency sees the concern but not who the
+    # child is, until a consent covering it is recorded (`consent`).
+    identity_withheld = models.BooleanField(
+        _("identity withheld"), default=False,
+        help_text=_("Sent as a consultation without the child's identity until a consent covers this agency."))
+    consent = models.ForeignKey("referrals.Consent", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="routings", verbose_name=_("consent the identity was shared on"))
     acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

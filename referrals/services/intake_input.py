@@ -13,7 +13,9 @@ from agencies.models import Agency, Municipality
 
 from .. import identity, routing
 from ..links import normalize_identifier
-from ..models import Category, DutyTrigger, Identifier, Indicator, PersonOfConcern, Platform
+from ..models import Category, Consent, DutyTrigger, Identifier, Indicator, PersonOfConcern, Platform
+from ..models.consent import TEXT_MAX_LENGTH
+from .consent import age_rule_error
 
 MAX_GUARDIANS = 2
 MAX_PEOPLE = 10
@@ -62,6 +64,21 @@ class IdentifierData:
 
 
 @dataclass(frozen=True)
+class ConsentData:
+    """A consent the reporter obtained before filing: it lets the routings that rest on
+    consent carry the child's identity (without it they go as consultations without it)."""
+
+    given_by: str
+    form: str
+    child_view: str
+    child_view_note: str = ""
+
+    def as_json(self) -> dict:
+        return {"given_by": self.given_by, "form": self.form, "child_view": self.child_view,
+                "child_view_note": self.child_view_note.strip()}
+
+
+@dataclass(frozen=True)
 class ReferralData:
     """Everything a reporter records. The same shape for a draft and a submission."""
 
@@ -78,6 +95,7 @@ class ReferralData:
     guardians: tuple[GuardianData, ...] = ()
     people: tuple[PersonData, ...] = ()
     identifiers: tuple[IdentifierData, ...] = ()
+    consent: ConsentData | None = None
 
 
 class Errors:
@@ -145,6 +163,31 @@ def validate_shape(data: ReferralData, errors: Errors) -> tuple[list[Category], 
     if school is not None and school.kind != Agency.Kind.SCHOOL:
         errors.add("child.school", _("Choose a school."))
     return categories, indicators
+
+
+def validate_consent(data: ReferralData, dob: date | None, errors: Errors) -> None:
+    """The consent given on the form: who gave it (the age rule: from 15 the child, under 15
+    a guardian named on the form), written or oral, and the child's own view."""
+    consent = data.consent
+    if consent is None:
+        return
+    if consent.given_by not in Consent.Giver.values:
+        errors.add("consent.given_by", _("Choose who gives the consent."))
+    else:
+        problem = age_rule_error(routing.age_on(timezone.localdate(), dob, data.child.estimated_age),
+                                 consent.given_by)
+        if problem:
+            errors.add("consent.given_by", problem)
+        elif consent.given_by != Consent.Giver.CHILD and int(consent.given_by[-1]) > len(data.guardians):
+            errors.add("consent.given_by", _("Name that guardian under «Parents or guardians»."))
+    if consent.form not in Consent.Form.values:
+        errors.add("consent.form", _("Choose whether the consent was given in writing or orally."))
+    if consent.child_view not in Consent.View.values:
+        errors.add("consent.child_view", _("Record the child's own view: the child has a right to be heard."))
+    elif consent.given_by == Consent.Giver.CHILD and consent.child_view != Consent.View.AGREES:
+        errors.add("consent.child_view", _("The child gives this consent, so the child's view is that they agree."))
+    if len(consent.child_view_note) > TEXT_MAX_LENGTH:
+        errors.add("consent.child_view_note", _("At most %(n)d characters.") % {"n": TEXT_MAX_LENGTH})
 
 
 def child_birth_date(data: ChildData, errors: Errors) -> tuple[date | None, str]:
