@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from audit.recorder import record
 
 from .models import BreakGlassGrant, Consent, Handover, Notification, Referral, ReferralUserObjectPermission, Routing
+from .models.taxonomy import CONSULTATION_BASIS
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Grant:
     scope: frozenset | None = None
     break_glass: bool = False
     expires_at: datetime | None = None
+    # Routed as a consultation without identity: the child's identity is not shown.
+    identity_withheld: bool = False
 
     @property
     def is_scoped(self) -> bool:
@@ -62,8 +65,10 @@ def grant_for(user, referral: Referral) -> Grant | None:
     if membership is None:
         membership = _assigned_caseworker_membership(user, referral)
     if membership is not None:
-        basis = referral.routings.filter(agency=membership.agency).values_list("legal_basis__code", flat=True).first()
-        return Grant(agency=membership.agency, role=membership.role, legal_basis=basis or "")
+        basis, withheld = referral.routings.filter(agency=membership.agency).values_list(
+            "legal_basis__code", "identity_withheld").first() or ("", False)
+        return Grant(agency=membership.agency, role=membership.role, identity_withheld=withheld,
+                     legal_basis=CONSULTATION_BASIS if withheld else basis)
     handover_grant = _handover_grant(user, referral)
     if handover_grant is not None:
         return handover_grant

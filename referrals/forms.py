@@ -10,12 +10,14 @@ from . import services
 from .models import (
     CONCERN_MAX_LENGTH,
     Category,
+    Consent,
     DutyTrigger,
     Identifier,
     Indicator,
     PersonOfConcern,
     Platform,
 )
+from .models.consent import TEXT_MAX_LENGTH
 
 CHILD_FIELDS = ["given_name", "family_name", "date_of_birth", "national_id", "age_uncertain", "estimated_age",
                 "nationality", "language", "interpreter_needed", "unaccompanied_minor", "safe_contact",
@@ -80,6 +82,20 @@ class ReferralForm(forms.Form):
     )
     observed_on = forms.DateField(label=_("When"), required=False, widget=DATE)
     observed_where = forms.CharField(label=_("Where"), max_length=200, required=False)
+    # Consent (needed only below the duty to report)
+    consent_given_by = forms.ChoiceField(
+        label=_("Has anyone consented to sharing this concern?"), required=False,
+        choices=[("", _("No consent")), *Consent.Giver.choices], widget=forms.RadioSelect,
+        help_text=_("Needed only when the duty to report does not apply. Without consent, the agencies the "
+                    "concern goes to on consent receive it without the child's identity (a consultation). From "
+                    "15 the child's own consent is the one asked for; under 15 a guardian's."))
+    consent_form = forms.ChoiceField(label=_("Given"), required=False, choices=Consent.Form.choices,
+                                     widget=forms.RadioSelect)
+    consent_child_view = forms.ChoiceField(label=_("The child's own view"), required=False,
+                                           choices=Consent.View.choices, widget=forms.RadioSelect,
+                                           help_text=_("The child has a right to be heard."))
+    consent_child_view_note = forms.CharField(label=_("What the child said"), required=False,
+                                              max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,6 +207,9 @@ class ReferralFormGroup:
             identifiers=tuple(services.IdentifierData(kind=f.cleaned_data["kind"], value=f.cleaned_data["value"],
                                                       platform=f.cleaned_data["platform"])
                               for f in kept["identifiers"]),
+            consent=services.ConsentData(
+                given_by=d["consent_given_by"], form=d["consent_form"], child_view=d["consent_child_view"],
+                child_view_note=d["consent_child_view_note"]) if d["consent_given_by"] else None,
         )
 
     def add_service_errors(self, exc) -> None:
@@ -204,7 +223,7 @@ class ReferralFormGroup:
                 row = kept[parts[0]][int(parts[1])]
                 row.add_error(parts[2] if parts[2] in row.fields else None, messages)
                 continue
-            field = parts[-1] if parts[0] == "child" else parts[0]
+            field = {"child": parts[-1], "consent": f"consent_{parts[-1]}"}.get(parts[0], parts[0])
             self.form.add_error(field if field in self.form.fields else None, messages)
 
 
@@ -217,6 +236,9 @@ def initial_from(data: services.ReferralData, reporting_agency) -> dict:
                 platforms=list(data.platforms), concern=data.concern, observed_on=data.observed_on,
                 observed_where=data.observed_where, emergency_called=data.emergency_called,
                 emergency_called_at=data.emergency_called_at)
+    if data.consent is not None:
+        form.update(consent_given_by=data.consent.given_by, consent_form=data.consent.form,
+                    consent_child_view=data.consent.child_view, consent_child_view_note=data.consent.child_view_note)
     return {
         "form": form,
         "guardians": [{"name": g.name, "contact": g.contact, "informed": "yes" if g.informed else "no",

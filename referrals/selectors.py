@@ -16,7 +16,9 @@ from audit.recorder import build, record, record_many
 from . import queue
 from .access import Grant, access_handover, access_referral, access_referral_for, grant_for
 from .links import Link, links_for
-from .models import Addendum, ChildMatch, Consent, Disclosure, Handover, Notification, Referral, Routing
+from .models import (Addendum, ChildMatch, Consent, Disclosure, Guardian, Handover, Notification, Referral,
+                     Routing)
+from .routing import age_on
 
 
 def queue_memberships(user) -> list[Membership]:
@@ -44,6 +46,9 @@ def queue_membership(user, agency_id: int | None) -> Membership:
 def queue_page(*, user, membership: Membership, filters: queue.Filters, cursor: str = "", size: int = 25):
     """One audited page of an agency's queue, with the counts per filter."""
     result = queue.page(membership.agency, filters, cursor=cursor, size=size)
+    for row in result.rows:
+        if row.identity_withheld:
+            withhold_identity(row.referral)
     result.counts = queue.counts(membership.agency)
     with transaction.atomic():
         audit_list_read(user=user, referrals=[row.referral for row in result.rows], agency=membership.agency,
@@ -111,8 +116,31 @@ def with_contents(queryset):
     )
 
 
+def withhold_identity(referral: Referral) -> Referral:
+    """For an agency that received the referral as a consultation without identity: replace
+    the loaded child and guardians by unsaved copies without what could identify them (name,
+    date of birth, national identity number, school and class, the safe contact; guardians'
+    names and contacts). The child's age stays, as a number. Never saved."""
+    child = referral.child
+    masked = type(child)(
+        pk=child.pk, municipality=child.municipality, age_uncertain=child.age_uncertain,
+        estimated_age=age_on(timezone.localdate(), child.date_of_birth, child.estimated_age),
+        nationality=child.nationality, language=child.language, interpreter_needed=child.interpreter_needed,
+        unaccompanied_minor=child.unaccompanied_minor)
+    masked.identity_withheld = True
+    referral.child = masked
+    cache = getattr(referral, "_prefetched_objects_cache", {})
+    if "guardians" in cache:
+        cache["guardians"] = [Guardian(pk=g.pk, referral_id=g.referral_id, position=g.position, informed=g.informed,
+                                       not_informed_reason=g.not_informed_reason)
+                              for g in cache["guardians"]]
+    return referral
+
+
 def _read(user, referral: Referral, grant: Grant) -> tuple[Referral, Grant]:
     referral = with_contents(Referral.objects).get(pk=referral.pk)
+    if grant.identity_withheld:
+        withhold_identity(referral)
     record(action="referral.read", actor=user, agency=grant.agency, role=grant.role, target=referral,
            child_id=referral.child_id, legal_basis=grant.legal_basis,
            changes={"reference": referral.reference})
@@ -122,7 +150,7 @@ def _read(user, referral: Referral, grant: Grant) -> tuple[Referral, Grant]:
 def match_suggestions(*, user, referral: Referral, grant: Grant) -> list[ChildMatch]:
     """Children who may be this child. Coordinators see them, reporters never; showing a
     candidate's name and date of birth is a read of that child's data, so it is audited."""
-    if grant.role == roles.Role.REPORTER:
+    if grant.role == roles.Role.REPORTER or grant.identity_withheld:
         return []
     matches = list(referral.child_matches.select_related("candidate").prefetch_related("candidate__referrals"))
     record_many(

@@ -53,7 +53,8 @@ def reference_data(db):
 
     from django.apps import apps
 
-    for migration in ("0002_taxonomy_and_routing_rules", "0004_statutory_clocks", "0010_legal_basis_agency_kinds"):
+    for migration in ("0002_taxonomy_and_routing_rules", "0004_statutory_clocks", "0010_legal_basis_agency_kinds",
+                      "0012_consultation_without_identity_and_consent_documents"):
         importlib.import_module(f"referrals.migrations.{migration}").load(apps, None)
 
 

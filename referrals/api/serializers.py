@@ -8,6 +8,7 @@ from ..models import (
     Addendum,
     Category,
     ChildMatch,
+    Consent,
     DutyTrigger,
     Guardian,
     Identifier,
@@ -18,6 +19,7 @@ from ..models import (
     Referral,
     Routing,
 )
+from ..models.consent import TEXT_MAX_LENGTH
 
 # --- input ------------------------------------------------------------------------------
 
@@ -68,6 +70,14 @@ class IdentifierInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=Platform.choices, required=False, allow_blank=True, default="")
 
 
+class FilingConsentInputSerializer(serializers.Serializer):
+    given_by = serializers.ChoiceField(choices=Consent.Giver.choices,
+                                       help_text="From 15 the child; under 15 a guardian given in `guardians`.")
+    form = serializers.ChoiceField(choices=Consent.Form.choices)
+    child_view = serializers.ChoiceField(choices=Consent.View.choices, help_text="The child has a right to be heard.")
+    child_view_note = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
 class ReferralInputSerializer(serializers.Serializer):
     reporting_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(is_active=True), required=False, allow_null=True, default=None,
@@ -92,6 +102,11 @@ class ReferralInputSerializer(serializers.Serializer):
     guardians = GuardianInputSerializer(many=True, required=False, default=list, max_length=2)
     people = PersonInputSerializer(many=True, required=False, default=list, max_length=10)
     identifiers = IdentifierInputSerializer(many=True, required=False, default=list, max_length=30)
+    consent = FilingConsentInputSerializer(
+        required=False, allow_null=True, default=None,
+        help_text="A consent the child or a guardian gave to share the concern. Needed only below the duty to "
+                  "report: without it, routings that rest on consent go as consultations without the child's "
+                  "identity.")
 
     def to_referral_data(self) -> services.ReferralData:
         v = self.validated_data
@@ -104,6 +119,7 @@ class ReferralInputSerializer(serializers.Serializer):
             guardians=tuple(services.GuardianData(**g) for g in v["guardians"]),
             people=tuple(services.PersonData(**p) for p in v["people"]),
             identifiers=tuple(services.IdentifierData(**i) for i in v["identifiers"]),
+            consent=services.ConsentData(**v["consent"]) if v["consent"] else None,
         )
 
 
@@ -142,6 +158,12 @@ class ChildSerializer(serializers.Serializer):
     school = serializers.CharField(source="school.name", allow_null=True, default=None)
     school_class = serializers.CharField()
     municipality = serializers.CharField(source="municipality.number")
+    identity_withheld = serializers.SerializerMethodField(
+        help_text="Received as a consultation without identity: name, date of birth, national identity number, "
+                  "school, class and safe contact are left out until a consent covers your agency.")
+
+    def get_identity_withheld(self, obj) -> bool:
+        return getattr(obj, "identity_withheld", False)
 
 
 class GuardianSerializer(serializers.ModelSerializer):

@@ -91,6 +91,11 @@ class Indicator(_Bilingual):
         return self._pick(self.text_nb, self.text_en)
 
 
+# The basis a routing rests on when the consent it needs was not given: the concern is shared
+# with what could identify the child left out (a consultation without identity).
+CONSULTATION_BASIS = "fvl-13a-2"
+
+
 class LegalBasis(_Bilingual):
     """A legal basis for receiving or sharing information. Configuration data: the law on
     sharing between agencies is being revised."""

@@ -41,11 +41,11 @@ from .triage import (
     note_add,
     referral_decide,
 )
-from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, ReferralData
+from .intake_input import ChildData, ConsentData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
     "consent_record", "consent_withdraw", "consents_expire",
-    "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
+    "ChildData", "ConsentData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
     "break_glass_expire", "break_glass_refuse", "break_glass_request",
     "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",
     "handover_revoke", "notification_mark_all_read", "notification_mark_read", "notification_preferences_update",

@@ -22,7 +22,8 @@ from audit.recorder import record
 from config.exceptions import ConflictError
 
 from .. import notifications
-from ..models import Consent, Guardian, Handover, Notification, Referral
+from ..models import Consent, Disclosure, Guardian, Handover, LegalBasis, Notification, Referral, Routing
+from . import disclosures
 from ..models.consent import CHILD_CONSENTS_FROM_AGE, TEXT_MAX_LENGTH
 from ..routing import age_on
 
@@ -87,7 +88,10 @@ def _validate(referral: Referral, membership: Membership, *, given_by, child_vie
     recipients = list(dict.fromkeys(recipients or []))
     if not recipients:
         errors["recipients"] = [_("Choose the agencies the consent lets you share with.")]
-    elif any(not a.is_active or a.pk == membership.agency_id for a in recipients):
+    elif any(not a.is_active or (a.pk == membership.agency_id and Consent.Purpose.ROUTING not in (purposes or []))
+             for a in recipients):
+        # Your own agency is a recipient only of the routing purpose: to see who the child
+        # is in a concern it received without identity.
         errors["recipients"] = [_("Choose other, active agencies.")]
     purposes = list(dict.fromkeys(purposes or []))
     if not purposes:
@@ -129,7 +133,41 @@ def consent_record(*, actor, referral: Referral, given_by: str, child_view: str,
                         "conflict": consent.has_conflict, "form": form,
                         "recipients": [a.pk for a in clean["recipients"]], "purposes": clean["purposes"],
                         "valid_from": valid_from, "valid_until": valid_until})
+        _share_identity(consent, actor=actor, membership=membership)
     return consent
+
+
+def _share_identity(consent: Consent, *, actor, membership: Membership) -> list[Routing]:
+    """The agencies that received the referral without the child's identity, and that this
+    consent covers for the routing purpose, now see who the child is: a disclosure of the
+    identity on the consent, audited, and the agency told."""
+    if Consent.Purpose.ROUTING not in consent.purposes:
+        return []
+    routings = list(Routing.objects.select_for_update().select_related("agency")
+                    .filter(referral=consent.referral, identity_withheld=True, agency__in=consent.recipients.all())
+                    .order_by("pk"))
+    for routing in routings:
+        routing.identity_withheld = False
+        routing.consent = consent
+        routing.save(update_fields=["identity_withheld", "consent"])
+        authorisation = disclosures.disclosure_authorise(
+            actor=actor, referral=consent.referral, sending_agency=consent.referral.reporting_agency,
+            recipient=routing.agency, legal_basis=LegalBasis.objects.get(code="consent"),
+            purpose=Consent.Purpose.ROUTING, consent=consent)
+        disclosures.disclosure_record(
+            actor=actor, membership=membership, referral=consent.referral, kind=Disclosure.Kind.ROUTING,
+            sending_agency=consent.referral.reporting_agency, recipient=routing.agency,
+            scope=[Handover.Scope.IDENTITY], purpose=Consent.Purpose.ROUTING, authorisation=authorisation,
+            routing=routing)
+        record(action="routing.identity_shared", actor=actor, membership=membership, target=routing,
+               child_id=consent.referral.child_id, legal_basis="consent",
+               changes={"reference": consent.referral.reference, "agency": routing.agency_id,
+                        "consent": consent.reference})
+        notifications.enqueue(
+            event=Notification.Event.IDENTITY_SHARED, referral=consent.referral, agency=routing.agency,
+            key=f"routing:{routing.pk}:identity:{consent.pk}",
+            recipient_ids=notifications.recipients_for_routing(routing.agency))
+    return routings
 
 
 def consent_withdraw(*, actor, consent: Consent, withdrawn_by: str, note: str = "") -> Consent:
@@ -170,6 +208,19 @@ def _end_access(consent: Consent, *, now, actor, membership, why: str) -> list[H
     if consent.ended_at is None:
         consent.ended_at = now
         consent.save(update_fields=["ended_at"])
+    for routing in (Routing.objects.select_for_update().select_related("agency", "referral")
+                    .filter(consent=consent, identity_withheld=False).order_by("pk")):
+        # The identity went on this consent: from now on the agency sees the concern without it.
+        routing.identity_withheld = True
+        routing.save(update_fields=["identity_withheld"])
+        record(action="routing.identity_withheld", actor=actor, membership=membership, target=routing,
+               child_id=routing.referral.child_id, legal_basis="consent",
+               changes={"reference": routing.referral.reference, "agency": routing.agency_id,
+                        "consent": consent.reference, "why": why})
+        notifications.enqueue(
+            event=Notification.Event.CONSENT_ENDED, referral=routing.referral, agency=routing.agency,
+            key=f"routing:{routing.pk}:consent-ended:{consent.pk}",
+            recipient_ids=notifications.recipients_for_routing(routing.agency))
     handovers = list(Handover.objects.select_for_update().select_related("receiving_agency", "referral")
                      .filter(consent=consent, access_ended_at__isnull=True).order_by("pk"))
     for handover in handovers:

@@ -18,8 +18,9 @@ from agencies.models import Agency
 from audit.models import AuditEvent
 from audit.recorder import record
 
-from ..models import Consent, Disclosure, LegalBasis, Referral
+from ..models import Consent, Disclosure, Handover, LegalBasis, Referral, Routing
 from ..models.consent import TEXT_MAX_LENGTH
+from ..models.taxonomy import CONSULTATION_BASIS
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,38 @@ def disclosure_authorise(*, actor, referral: Referral, sending_agency: Agency, r
     if len(override_reason) > TEXT_MAX_LENGTH:
         raise ValidationError({"override_reason": [_("At most %(n)d characters.") % {"n": TEXT_MAX_LENGTH}]})
     return Authorisation(legal_basis=legal_basis, override=True, override_reason=override_reason)
+
+
+def routing_authorise(*, actor, referral: Referral, sending_agency: Agency, recipient: Agency,
+                      legal_basis: LegalBasis, identity_available: bool = True) -> tuple[Authorisation, bool]:
+    """How a routing may disclose the referral to `recipient`, and whether the child's
+    identity must be withheld. On a basis that allows sharing without consent, all of it
+    (if the sender has the identity to give); otherwise a valid consent covering the
+    recipient for the routing purpose carries the identity; without one, the routing is a
+    consultation without identity. Inside the caller's transaction (a consent is locked)."""
+    purpose = Consent.Purpose.ROUTING
+    if legal_basis.allows_without_consent and identity_available:
+        return disclosure_authorise(actor=actor, referral=referral, sending_agency=sending_agency,
+                                    recipient=recipient, legal_basis=legal_basis, purpose=purpose), False
+    found = covering_consents(referral=referral, recipient=recipient, purpose=purpose)
+    if found:
+        return disclosure_authorise(actor=actor, referral=referral, sending_agency=sending_agency,
+                                    recipient=recipient, legal_basis=legal_basis, purpose=purpose,
+                                    consent=found[0]), False
+    return Authorisation(legal_basis=LegalBasis.objects.get(code=CONSULTATION_BASIS)), True
+
+
+def identity_check(*, referral: Referral, sending_agency: Agency, recipient: Agency, scope,
+                   authorisation: Authorisation) -> None:
+    """An agency that received the referral without the child's identity passes the identity
+    on only on a consent covering the recipient (or an override of the missing consent)."""
+    if (Handover.Scope.IDENTITY not in scope or authorisation.consent is not None or authorisation.override
+            or not Routing.objects.filter(referral=referral, agency=sending_agency, identity_withheld=True).exists()):
+        return
+    raise ValidationError({"scope": [_(
+        "Your agency received this concern without the child's identity, so the identity can only go on with a "
+        "consent that covers %(agency)s for this purpose. Leave the identity out, or record the consent first.")
+        % {"agency": recipient.name}]})
 
 
 def disclosure_record(*, actor, referral: Referral, kind: str, sending_agency: Agency, recipient: Agency,

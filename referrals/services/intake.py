@@ -18,6 +18,7 @@ from audit.recorder import record
 from config.exceptions import ConflictError
 
 from .. import clocks, identity, matching, notifications, routing
+from . import consent as consent_service
 from . import disclosures, triage
 from ..links import normalize_identifier
 from ..models import (
@@ -25,6 +26,7 @@ from ..models import (
     Category,
     Child,
     ChildMatch,
+    Consent,
     Disclosure,
     Guardian,
     Handover,
@@ -43,12 +45,15 @@ from .intake_input import (
     PersonData,
     ReferralData,
     child_birth_date,
+    ConsentData,
     validate_complete,
+    validate_consent,
     validate_shape,
 )
 
 MATCH_CANDIDATES_PER_BIRTH_DATE = 500
 ALL_PARTS = [part for part in Handover.Scope.values if part != Handover.Scope.NOTES]
+WITHOUT_IDENTITY = [part for part in ALL_PARTS if part != Handover.Scope.IDENTITY]
 
 
 # --- permission ------------------------------------------------------------------------
@@ -100,6 +105,7 @@ def _save(*, referral: Referral | None, actor, agency: Agency, data: ReferralDat
     errors = Errors()
     categories, indicators = validate_shape(data, errors)
     dob, number = child_birth_date(data.child, errors)
+    validate_consent(data, dob, errors)
     municipality = data.child.municipality or (data.child.school.municipality if data.child.school else None) \
         or agency.municipality
     if complete:
@@ -120,6 +126,7 @@ def _save(*, referral: Referral | None, actor, agency: Agency, data: ReferralDat
     referral.observed_where = data.observed_where.strip()
     referral.emergency_called = data.emergency_called
     referral.emergency_called_at = (data.emergency_called_at or timezone.now()) if data.emergency_called else None
+    referral.filing_consent = data.consent.as_json() if data.consent else {}
     referral.urgency = _urgency(categories, data)
     try:
         child.full_clean(exclude=["municipality"] if municipality is None else None)
@@ -228,10 +235,14 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
            changes={**_summary(referral), "routed_to": [d.agency.pk for d in decisions],
                     "unresolved_kinds": unresolved, "match_suggestions": len(matches)})
     review = triage.open_deadlines_at_receipt(referral, actor=actor)
+    _filing_consent(referral, actor=actor, membership=membership, decisions=decisions)
     for decision in decisions:
         within = [r.acknowledge_within for r in decision.rules if r.acknowledge_within]
         takes_unresolved = decision.agency.kind == Agency.Kind.CHILD_WELFARE and unresolved
         acknowledge_by = now + min(within) if within else clocks.routing_acknowledge_by(now)
+        authorisation, withheld = disclosures.routing_authorise(
+            actor=actor, referral=referral, sending_agency=referral.reporting_agency, recipient=decision.agency,
+            legal_basis=decision.legal_basis)
         routing_row = Routing.objects.create(
             referral=referral, agency=decision.agency, legal_basis=decision.legal_basis,
             is_fallback=decision.is_fallback, acknowledge_by=acknowledge_by, next_escalation_at=acknowledge_by,
@@ -239,23 +250,47 @@ def _submit(*, referral: Referral, actor, membership: Membership) -> Referral:
             urgency=referral.urgency, status=referral.status,
             due_at=review.due_at if decision.agency.kind == Agency.Kind.CHILD_WELFARE or not within
             else now + min(within),
+            identity_withheld=withheld, consent=authorisation.consent,
         )
         routing_row.rules.set(decision.rules)
         record(action="referral.routed", actor=actor, membership=membership, target=routing_row,
                child_id=referral.child_id, legal_basis=decision.legal_basis.code,
                changes={"reference": referral.reference, "agency": decision.agency.pk,
-                        "rules": [r.name for r in decision.rules], "fallback": decision.is_fallback})
-        # The routing discloses the whole referral to that agency, on the rule's legal basis.
+                        "rules": [r.name for r in decision.rules], "fallback": decision.is_fallback,
+                        "identity_withheld": withheld})
+        # The routing discloses the referral to that agency: all of it on the rule's legal
+        # basis (or the consent given on the form), or all but the child's identity.
         disclosures.disclosure_record(
             actor=actor, membership=membership, referral=referral, kind=Disclosure.Kind.ROUTING,
-            sending_agency=referral.reporting_agency, recipient=decision.agency, scope=ALL_PARTS,
-            purpose="routing", authorisation=disclosures.Authorisation(legal_basis=decision.legal_basis),
-            routing=routing_row)
+            sending_agency=referral.reporting_agency, recipient=decision.agency,
+            scope=WITHOUT_IDENTITY if withheld else ALL_PARTS, purpose=Consent.Purpose.ROUTING,
+            authorisation=authorisation, routing=routing_row)
         notifications.enqueue(
             event=Notification.Event.REFERRAL_ROUTED, referral=referral, agency=decision.agency,
             recipient_ids=notifications.recipients_for_routing(decision.agency),
         )
     return referral
+
+
+def _filing_consent(referral: Referral, *, actor, membership: Membership, decisions) -> Consent | None:
+    """The consent the reporter recorded on the form, as a Consent naming the agencies that
+    the routings resting on consent reach (None when none was given or none is needed)."""
+    recipients = [d.agency for d in decisions if not d.legal_basis.allows_without_consent]
+    if not referral.filing_consent or not recipients:
+        return None
+    given = referral.filing_consent
+    consent = Consent.objects.create(
+        referral=referral, agency=referral.reporting_agency, given_by=given["given_by"],
+        child_age=consent_service.child_age(referral), child_view=given["child_view"],
+        child_view_note=given.get("child_view_note", ""), purposes=[Consent.Purpose.ROUTING], form=given["form"],
+        recorded_by=actor)
+    consent.recipients.set(recipients)
+    record(action="consent.recorded", actor=actor, membership=membership, target=consent,
+           child_id=referral.child_id, legal_basis="consent",
+           changes={"reference": consent.reference, "referral": referral.reference, "given_by": consent.given_by,
+                    "child_age": consent.child_age, "child_view": consent.child_view, "form": consent.form,
+                    "recipients": [a.pk for a in recipients], "purposes": consent.purposes, "at_filing": True})
+    return consent
 
 
 def _suggest_matches(referral: Referral) -> list[ChildMatch]:
@@ -307,6 +342,7 @@ def draft_data(referral: Referral) -> ReferralData:
                      for p in referral.people_of_concern.all()),
         identifiers=tuple(IdentifierData(kind=i.kind, value=i.value, platform=i.platform)
                           for i in referral.identifiers.all()),
+        consent=ConsentData(**referral.filing_consent) if referral.filing_consent else None,
     )
 
 

@@ -203,23 +203,32 @@ def _decide(actor, membership, referral, kind, justification, target_agency, leg
 def _route_onwards(actor, membership, referral, kind, target_agency, legal_basis, review) -> None:
     """Forward: a new routing with its legal basis. Re-route: the right municipality's
     child welfare service takes over; the clock keeps running from the original receipt."""
-    basis = legal_basis or Routing.objects.get(referral=referral, agency=membership.agency).legal_basis
+    own = Routing.objects.select_related("legal_basis").get(referral=referral, agency=membership.agency)
+    basis = legal_basis or own.legal_basis
+    # What the sender received without the child's identity it cannot pass on with it,
+    # unless a consent covers the new agency.
+    authorisation, withheld = disclosures.routing_authorise(
+        actor=actor, referral=referral, sending_agency=membership.agency, recipient=target_agency,
+        legal_basis=basis, identity_available=not own.identity_withheld)
     acknowledge_by = clocks.routing_acknowledge_by(timezone.now())
     routing, created = Routing.objects.get_or_create(
         referral=referral, agency=target_agency,
         defaults={"legal_basis": basis, "urgency": referral.urgency,
                   "due_at": review.due_at if review else referral.submitted_at,
-                  "acknowledge_by": acknowledge_by, "next_escalation_at": acknowledge_by})
+                  "acknowledge_by": acknowledge_by, "next_escalation_at": acknowledge_by,
+                  "identity_withheld": withheld, "consent": authorisation.consent})
     if not created and (not routing.is_open or routing.rerouted_at):
         Routing.objects.filter(pk=routing.pk).update(is_open=True, rerouted_at=None)
     record(action="referral.routed", actor=actor, membership=membership, target=routing,
            child_id=referral.child_id, legal_basis=basis.code,
-           changes={"reference": referral.reference, "agency": target_agency.pk, "by_decision": kind})
+           changes={"reference": referral.reference, "agency": target_agency.pk, "by_decision": kind,
+                    "identity_withheld": routing.identity_withheld})
     disclosures.disclosure_record(
         actor=actor, membership=membership, referral=referral, kind=Disclosure.Kind.ROUTING,
         sending_agency=membership.agency, recipient=target_agency,
-        scope=[part for part in Handover.Scope.values if part != Handover.Scope.NOTES], purpose=kind,
-        authorisation=disclosures.Authorisation(legal_basis=basis), routing=routing)
+        scope=[part for part in Handover.Scope.values
+               if part != Handover.Scope.NOTES and not (routing.identity_withheld and part == Handover.Scope.IDENTITY)],
+        purpose=kind, authorisation=authorisation, routing=routing)
     if kind == Kind.REROUTE:
         Routing.objects.filter(referral=referral, agency=membership.agency).update(
             is_open=False, rerouted_at=timezone.now())

@@ -188,11 +188,11 @@ def test_it_ends_access_resting_only_on_a_withdrawn_consent_and_tells_the_receiv
 def test_it_keeps_access_that_has_another_legal_basis(world, api, filed):
     consent = record_consent(api, world, filed)
     assert hand_over(api, world, filed).status_code == 201
-    on_law = hand_over(api, world, filed, type="police_report", legal_basis="fvl-13b-6", scope=["identity"])
+    on_law = hand_over(api, world, filed, type="police_report", legal_basis="fvl-13b-6", scope=["narrative"])
     assert on_law.status_code == 201, on_law.json()
     services.consent_withdraw(actor=world.coordinator, consent=consent, withdrawn_by="guardian_1")
     grant = grant_for(world.liaison, filed)
-    assert grant is not None and grant.scope == frozenset({"identity"})  # only what the law-based one discloses
+    assert grant is not None and grant.scope == frozenset({"narrative"})  # only what the law-based one discloses
 
 
 def test_it_ends_access_when_a_consent_expires_run_by_the_beat_task(world, api, filed,
@@ -220,14 +220,15 @@ def test_it_shows_the_disclosure_log_to_coordinators_and_auditors_only(world, ap
     record_consent(api, world, filed)
     assert hand_over(api, world, filed).status_code == 201
     for _ in range(2):
-        hand_over(api, world, filed, type="police_report", legal_basis="fvl-13b-6", scope=["identity"])
+        hand_over(api, world, filed, type="police_report", legal_basis="fvl-13b-6", scope=["narrative"])
     client = api(world.auditor)
     with django_assert_num_queries(6):  # referral, membership, audit event, the log, savepoint and release
         response = client.get(f"/api/v1/referrals/{filed.reference}/disclosures/")
     assert response.status_code == 200
     rows = response.json()
     assert [(r["kind"], r["recipient"]["id"], r["legal_basis"]) for r in rows] == [
-        ("routing", world.child_welfare.pk, "consent"), ("handover", world.police.pk, "consent"),
+        # No consent at filing: child welfare received it without the child's identity.
+        ("routing", world.child_welfare.pk, "fvl-13a-2"), ("handover", world.police.pk, "consent"),
         ("handover", world.police.pk, "fvl-13b-6")]
     assert AuditEvent.objects.filter(action="disclosure.log_read", actor=world.auditor).count() == 1
     for user in (world.liaison, world.outsider, world.reporter, world.caseworker):

@@ -23,6 +23,7 @@ from referrals import services
 from referrals.access import grant_for
 from referrals.models import Consent, Disclosure, Handover, LegalBasis, Referral
 from referrals.models.consent import CHILD_CONSENTS_FROM_AGE
+from referrals.models.taxonomy import CONSULTATION_BASIS
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 BASES = ["bvl-13-2", "strl-196", "fvl-13b-5", "fvl-13b-6", "fvl-13b-7", "politiregisterloven", None,
@@ -50,8 +51,8 @@ def _rolled_back(check):
 def _assert_every_disclosure_has_a_basis():
     for d in Disclosure.objects.select_related("legal_basis", "recipient", "consent"):
         assert d.legal_basis.usable_for(d.recipient.kind), d
-        if d.kind == Disclosure.Kind.ROUTING:
-            continue  # intake routings: the routing rules name the basis (see the README)
+        if d.legal_basis.code == CONSULTATION_BASIS:
+            assert "identity" not in d.scope, d  # a consultation never carries who the child is
         if not d.legal_basis.allows_without_consent:
             if d.override:
                 assert d.override_reason.strip()
@@ -59,12 +60,20 @@ def _assert_every_disclosure_has_a_basis():
                     agency=d.sending_agency).exists()
             else:
                 c = d.consent
-                assert c is not None and c.is_valid_at(d.created_at) and purpose_covered(c, d)
+                assert c is not None and was_valid_at(c, d.created_at) and purpose_covered(c, d)
     assert not Handover.objects.exclude(pk__in=Disclosure.objects.values("handover")).exists()
 
 
+def was_valid_at(consent: Consent, when) -> bool:
+    """Valid at that moment, whatever happened to it since (a later withdrawal or expiry)."""
+    return (consent.valid_from <= when and (consent.valid_until is None or when < consent.valid_until)
+            and all(end is None or when < end for end in (consent.withdrawn_at, consent.ended_at)))
+
+
 def purpose_covered(consent: Consent, disclosure: Disclosure) -> bool:
-    return (disclosure.purpose in consent.purposes
+    # A routing (at filing, or forwarded onwards by a decision) is for the routing purpose.
+    purpose = Consent.Purpose.ROUTING if disclosure.kind == Disclosure.Kind.ROUTING else disclosure.purpose
+    return (purpose in consent.purposes
             and consent.recipients.filter(pk=disclosure.recipient_id).exists())
 
 
@@ -126,7 +135,7 @@ def test_it_lets_nothing_leave_under_a_withdrawn_consent_and_ends_what_rested_on
             if law_based:
                 services.handover_create(actor=world.coordinator, referral=filed, receiving_agency=world.police,
                                          type="avert_crime", legal_basis=LegalBasis.objects.get(code="strl-196"),
-                                         scope=["identity"])
+                                         scope=["narrative"])
             services.consent_withdraw(actor=world.coordinator, consent=consent, withdrawn_by="guardian_2")
             under_consent = Disclosure.objects.filter(consent=consent).count()
             for type in after:
@@ -140,7 +149,7 @@ def test_it_lets_nothing_leave_under_a_withdrawn_consent_and_ends_what_rested_on
             assert not Handover.objects.filter(consent=consent, access_ended_at__isnull=True).exists()
             grant = grant_for(world.liaison, filed)
             if law_based:
-                assert grant is not None and grant.scope == frozenset({"identity"})
+                assert grant is not None and grant.scope == frozenset({"narrative"})
             else:
                 assert grant is None
         _rolled_back(run)
@@ -170,5 +179,52 @@ def test_it_applies_the_age_rule(world, filed):
             else:
                 assert allowed and consent.child_age == age
         _rolled_back(run)
+
+    check()
+
+
+def test_it_withholds_the_identity_exactly_where_no_basis_or_consent_carries_it(world):
+    """Any concern, filed with or without a consent, then consents recorded and withdrawn:
+    a routing shows the child's identity if and only if its basis allows sharing without
+    consent or a valid consent covers that agency for the routing purpose."""
+    from referrals.models import Routing
+    from referrals.services.intake_input import ChildData, ConsentData, GuardianData, ReferralData
+
+    @SETTINGS
+    @given(categories=st.sets(st.sampled_from("BCDEF"), min_size=1, max_size=3),
+           triggers=st.sets(st.sampled_from(["serious_neglect", "trafficking"]), max_size=1),
+           at_filing=st.booleans(),
+           later=st.lists(st.tuples(st.sampled_from(["record", "withdraw"]),
+                                    st.sets(st.sampled_from(["child_welfare", "police", "slt"]), min_size=1)),
+                          max_size=3))
+    def check(categories, triggers, at_filing, later):
+        def run():
+            data = ReferralData(
+                child=ChildData(given_name="Ola", family_name="Nordmann", date_of_birth=date(2012, 5, 17)),
+                categories=tuple(sorted(categories)), duty_triggers=tuple(sorted(triggers)),
+                concern="Snakker om oppdrag.", guardians=(GuardianData(name="Mor", informed=True),),
+                consent=ConsentData(given_by="guardian_1", form="oral", child_view="agrees") if at_filing else None)
+            referral = services.referral_file(actor=world.reporter, reporting_agency=world.school, data=data)
+            for action, names in later:
+                recipients = [getattr(world, name) for name in sorted(names)]
+                if action == "record":
+                    services.consent_record(actor=world.coordinator, referral=referral, given_by="guardian_1",
+                                            child_view="agrees", recipients=recipients, purposes=["routing"],
+                                            form="written")
+                else:
+                    for consent in Consent.objects.filter(referral=referral, withdrawn_at__isnull=True):
+                        services.consent_withdraw(actor=world.coordinator, consent=consent, withdrawn_by="guardian_1")
+            for routing in Routing.objects.filter(referral=referral).select_related("legal_basis", "agency"):
+                covered = any("routing" in c.purposes for c in disclosures_service.covering_consents(
+                    referral=referral, recipient=routing.agency, purpose="routing"))
+                carried = routing.legal_basis.allows_without_consent or covered
+                assert routing.identity_withheld == (not carried), (routing.agency.kind, routing.legal_basis.code)
+                grant = grant_for(world.coordinator, referral) if routing.agency == world.child_welfare else None
+                if grant is not None:
+                    assert grant.identity_withheld == routing.identity_withheld
+            _assert_every_disclosure_has_a_basis()
+        _rolled_back(run)
+
+    from referrals.services import disclosures as disclosures_service
 
     check()

@@ -91,7 +91,7 @@ def test_it_shows_the_disclosure_log_in_a_fixed_number_of_queries(world, api, cl
         api(world.coordinator).post("/api/v1/handovers/", {
             "referral": filed.reference, "receiving_agency": world.police.pk,
             "type": ["police_report", "avert_crime", "barnehus", "concern_conversation", "immigration"][i % 5],
-            "legal_basis": "fvl-13b-6", "scope": ["identity"]}, format="json")
+            "legal_basis": "fvl-13b-6", "scope": ["narrative"]}, format="json")
     sign_in(client, world.auditor)
     url = reverse("referrals:disclosures", args=[filed.reference])
     # session, user, the second factor, referral, membership, savepoint, audit, log, release, inbox

@@ -117,8 +117,10 @@ def test_it_takes_an_addendum_from_the_reporter(world, client):
 
 def test_it_shows_the_coordinator_why_and_the_reporter_no_matches(world, client):
     sign_in(client, world.reporter)
-    client.post(reverse("referrals:create"), form(world))
-    client.post(reverse("referrals:create"), form(world))  # the same child again
+    # Below the duty to report: with the child's consent (she is 15) child welfare sees who she is.
+    consented = form(world, consent_given_by="child", consent_form="oral", consent_child_view="agrees")
+    client.post(reverse("referrals:create"), consented)
+    client.post(reverse("referrals:create"), consented)  # the same child again
     second = Referral.objects.order_by("pk").last()
     reporter_page = client.get(reverse("referrals:detail", args=[second.reference])).content.decode()
     client.logout()
