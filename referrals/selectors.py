@@ -16,7 +16,7 @@ from audit.recorder import build, record, record_many
 from . import queue
 from .access import Grant, access_handover, access_referral, access_referral_for, grant_for
 from .links import Link, links_for
-from .models import Addendum, ChildMatch, Consent, Disclosure, Handover, Notification, Referral, Routing
+from .models import Addendum, Child, ChildMatch, Consent, Disclosure, Handover, Notification, Referral, Routing
 
 
 def queue_memberships(user) -> list[Membership]:
@@ -254,7 +254,7 @@ def disclosed_parts(*, referral: Referral, scope, sending_agency: Agency) -> dic
     scope = set(scope)
     parts: dict = {}
     if Handover.Scope.IDENTITY in scope:
-        child = (type(referral.child).objects.select_related("municipality", "school").get(pk=referral.child_id))
+        child = Child.objects.select_related("municipality", "school").get(pk=referral.child_id)
         parts["identity"] = {
             "given_name": child.given_name, "family_name": child.family_name,
             "date_of_birth": child.date_of_birth, "age_uncertain": child.age_uncertain,
