@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "ConsentViewEnum": "referrals.models.consent.Consent.View",
         "ConsentFormEnum": "referrals.models.consent.Consent.Form",
         "DisclosureKindEnum": "referrals.models.consent.Disclosure.Kind",
+        "ConsentPurposeEnum": "referrals.models.consent.Consent.Purpose",
     },
 }
 

@@ -188,7 +188,7 @@ def access_notification(*, user, notification_id: int) -> Notification:
     return notification
 
 
-def _routed_membership(user, referral: Referral, action: str) -> Membership | None:
+def routed_membership(user, referral: Referral, action: str) -> Membership | None:
     """The user's membership, in an agency the referral is routed to (and not re-routed
     away from), whose role allows `action`."""
     return (roles.memberships_for(user, action)
@@ -201,7 +201,7 @@ def access_referral_for(*, user, reference: str, action: str, permission: str) -
     `permission` (consent, the disclosure log: auditors included, who have no case read).
     Missing and forbidden both raise Http404; a forbidden attempt is audited."""
     referral = Referral.objects.select_related("child").filter(reference=reference).first()
-    membership = _routed_membership(user, referral, permission) if referral is not None else None
+    membership = routed_membership(user, referral, permission) if referral is not None else None
     if membership is None:
         record(action=action, actor=user, outcome=AuditEvent.Outcome.DENIED, target_type="referrals.referral",
                target_id=referral.pk if referral is not None else "",
@@ -214,7 +214,7 @@ def access_referral_for(*, user, reference: str, action: str, permission: str) -
 def access_consent(*, user, reference: str, action: str) -> tuple[Consent, Membership]:
     """A consent, for a coordinator of an agency its referral is routed to; else 404, audited."""
     consent = Consent.objects.select_related("referral").filter(reference=reference).first()
-    membership = (_routed_membership(user, consent.referral, roles.MANAGE_CONSENT)
+    membership = (routed_membership(user, consent.referral, roles.MANAGE_CONSENT)
                   if consent is not None else None)
     if membership is None:
         record(action=action, actor=user, outcome=AuditEvent.Outcome.DENIED, target_type="referrals.consent",

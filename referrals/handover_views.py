@@ -29,22 +29,16 @@ from .services.handovers import EXTERNAL_REFERENCE_MAX_LENGTH
 RECEIVER_KINDS = sorted({kind for kinds in Handover.RECEIVER_KINDS.values() for kind in kinds})
 
 
-class HandoverForm(forms.Form):
-    type = forms.ChoiceField(label=gettext_lazy("Kind of handover"), choices=[("", "—"), *Handover.Type.choices])
-    receiving_agency = forms.ModelChoiceField(
-        label=gettext_lazy("To agency"),
-        queryset=Agency.objects.filter(is_active=True, kind__in=RECEIVER_KINDS).order_by("name"))
+class DisclosureForm(forms.Form):
+    """The fields every form that discloses part of a referral shares (a handover, an
+    export): the legal basis, what is disclosed, the consent relied on, and the override."""
+
     legal_basis = forms.ModelChoiceField(label=gettext_lazy("Legal basis"), queryset=LegalBasis.objects.order_by("code"),
                                          to_field_name="code")
     scope = forms.MultipleChoiceField(
         label=gettext_lazy("What the receiving agency may see"), choices=Handover.Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Disclose no more than the receiver needs. Everything else stays hidden."))
-    urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices,
-                                help_text=gettext_lazy("Sets the deadline to acknowledge: P0 one hour, P1 the same "
-                                                       "day, otherwise two working days."))
-    message = forms.CharField(label=gettext_lazy("Message to the receiver"), required=False,
-                              max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     consent = forms.ModelChoiceField(
         label=gettext_lazy("Consent relied on"), required=False, queryset=Consent.objects.none(),
         to_field_name="reference",
@@ -63,6 +57,21 @@ class HandoverForm(forms.Form):
                 referral=referral, withdrawn_at__isnull=True, ended_at__isnull=True).order_by("-recorded_at")
             self.fields["consent"].label_from_instance = lambda c: (
                 f"{c.reference} · {c.get_given_by_display()} · {', '.join(c.purpose_labels())}")
+
+
+class HandoverForm(DisclosureForm):
+    field_order = ["type", "receiving_agency", "legal_basis", "scope", "urgency", "message", "consent", "override",
+                   "override_reason"]
+
+    type = forms.ChoiceField(label=gettext_lazy("Kind of handover"), choices=[("", "—"), *Handover.Type.choices])
+    receiving_agency = forms.ModelChoiceField(
+        label=gettext_lazy("To agency"),
+        queryset=Agency.objects.filter(is_active=True, kind__in=RECEIVER_KINDS).order_by("name"))
+    urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices,
+                                help_text=gettext_lazy("Sets the deadline to acknowledge: P0 one hour, P1 the same "
+                                                       "day, otherwise two working days."))
+    message = forms.CharField(label=gettext_lazy("Message to the receiver"), required=False,
+                              max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AcknowledgeForm(forms.Form):

@@ -16,8 +16,8 @@ from audit.recorder import build, record, record_many
 from . import queue
 from .access import Grant, access_handover, access_referral, access_referral_for, grant_for
 from .links import Link, links_for
-from .models import (Addendum, ChildMatch, Consent, Disclosure, Guardian, Handover, Notification, Referral,
-                     Routing)
+from .models import (Addendum, Child, ChildMatch, Consent, Disclosure, Guardian, Handover, Notification,
+                     Referral, Routing)
 from .routing import age_on
 
 
@@ -275,15 +275,14 @@ class HandoverRead:
         return self.side == "sender"
 
 
-def disclosed_parts(handover: Handover, *, side: str = "receiver") -> dict:
-    """Exactly the parts of the referral the handover's scope discloses; nothing else is
-    even loaded. A revoked handover no longer discloses anything to the receiver."""
-    referral = handover.referral
+def disclosed_parts(*, referral: Referral, scope, sending_agency: Agency) -> dict:
+    """Exactly the parts of the referral in `scope` (Handover.Scope values); nothing else is
+    even loaded. The notes disclosed are the sending agency's own. Shared by handovers and
+    exports: the caller audits the read."""
+    scope = set(scope)
     parts: dict = {}
-    if side == "receiver" and handover.status == Handover.Status.REVOKED:
-        return parts
-    if handover.discloses(Handover.Scope.IDENTITY):
-        child = (type(referral.child).objects.select_related("municipality", "school").get(pk=referral.child_id))
+    if Handover.Scope.IDENTITY in scope:
+        child = Child.objects.select_related("municipality", "school").get(pk=referral.child_id)
         parts["identity"] = {
             "given_name": child.given_name, "family_name": child.family_name,
             "date_of_birth": child.date_of_birth, "age_uncertain": child.age_uncertain,
@@ -292,33 +291,42 @@ def disclosed_parts(handover: Handover, *, side: str = "receiver") -> dict:
             "language": child.language, "interpreter_needed": child.interpreter_needed,
             "unaccompanied_minor": child.unaccompanied_minor,
         }
-    if handover.discloses(Handover.Scope.CATEGORIES):
+    if Handover.Scope.CATEGORIES in scope:
         parts["categories_and_indicators"] = {
             "categories": [{"code": c.code, "name": c.name} for c in referral.categories.order_by("code")],
             "indicators": [i.text for i in referral.indicators.order_by("category__code", "order", "code")],
             "duty_triggers": referral.duty_trigger_labels(),
             "urgency": referral.urgency,
         }
-    if handover.discloses(Handover.Scope.NARRATIVE):
+    if Handover.Scope.NARRATIVE in scope:
         parts["narrative"] = {
             "concern": referral.concern, "observed_on": referral.observed_on,
             "observed_where": referral.observed_where,
             "addenda": [{"text": a.text, "created_at": a.created_at} for a in referral.addenda.order_by("pk")],
         }
-    if handover.discloses(Handover.Scope.IDENTIFIERS):
+    if Handover.Scope.IDENTIFIERS in scope:
         parts["identifiers"] = {
             "identifiers": [{"kind": i.get_kind_display(), "platform": i.platform, "value": i.value}
                             for i in referral.identifiers.order_by("pk")],
             "people_of_concern": [{"role": p.get_role_display(), "name": p.name, "description": p.description}
                                   for p in referral.people_of_concern.order_by("pk")],
         }
-    if handover.discloses(Handover.Scope.ATTACHMENTS):
+    if Handover.Scope.ATTACHMENTS in scope:
         # The referral form takes no files yet; the scope is recorded for when it does.
         parts["attachments"] = []
-    if handover.discloses(Handover.Scope.NOTES):
+    if Handover.Scope.NOTES in scope:
         parts["notes"] = [{"text": n.text, "created_at": n.created_at, "author": _name(n.author)}
-                          for n in referral.notes.filter(agency=handover.sending_agency).select_related("author")]
+                          for n in referral.notes.filter(agency=sending_agency).select_related("author")]
     return parts
+
+
+def handover_disclosed_parts(handover: Handover, *, side: str = "receiver") -> dict:
+    """What the handover's scope discloses. A revoked handover no longer discloses anything
+    to the receiver."""
+    if side == "receiver" and handover.status == Handover.Status.REVOKED:
+        return {}
+    return disclosed_parts(referral=handover.referral, scope=handover.scope,
+                           sending_agency=handover.sending_agency)
 
 
 def handover_detail(*, user, reference: str) -> HandoverRead:
@@ -331,7 +339,7 @@ def handover_detail(*, user, reference: str) -> HandoverRead:
                changes={"reference": handover.reference, "referral": handover.referral.reference, "side": side,
                         "scope": handover.scope})
         return HandoverRead(
-            handover=handover, membership=membership, side=side, disclosed=disclosed_parts(handover, side=side),
+            handover=handover, membership=membership, side=side, disclosed=handover_disclosed_parts(handover, side=side),
             messages=list(handover.messages.select_related("author", "agency")),
             escalations=list(handover.escalations.all()),
         )

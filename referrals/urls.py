@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access_views, consent_views, handover_views, triage_views, views
+from . import access_views, consent_views, export_views, handover_views, triage_views, views
 from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "referrals"
@@ -29,6 +29,7 @@ urlpatterns = [
     path("<str:reference>/feedback/", triage_views.feedback, name="feedback"),
     path("<str:reference>/notes/", triage_views.note, name="note"),
     path("<str:reference>/handover/", handover_views.handover_create, name="handover-create"),
+    path("<str:reference>/export/", export_views.export_create, name="export-create"),
     path("<str:reference>/acknowledge/", handover_views.routing_acknowledge, name="routing-acknowledge"),
     path("<str:reference>/chronology/", triage_views.chronology, name="chronology"),
     path("<str:reference>/case/link/", triage_views.link_case, name="case-link"),

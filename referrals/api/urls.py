@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access, consent, handovers, notifications, triage, views
+from . import access, consent, exports, handovers, notifications, triage, views
 from config import converters  # noqa: F401  (registers <id:...>)
 
 app_name = "referrals-api"
@@ -13,6 +13,7 @@ urlpatterns = [
          name="referral-disclosures"),
     path("referrals/<str:reference>/disclosures/export/", consent.DisclosureExportView.as_view(),
          name="referral-disclosures-export"),
+    path("referrals/<str:reference>/exports/", exports.ReferralExportView.as_view(), name="referral-exports"),
     path("consents/", consent.ConsentListCreateView.as_view(), name="consent-list"),
     path("consents/<str:reference>/withdraw/", consent.ConsentWithdrawView.as_view(), name="consent-withdraw"),
     path("referrals/<str:reference>/submit/", views.ReferralSubmitView.as_view(), name="referral-submit"),

@@ -10,9 +10,11 @@ escalation what nobody acknowledged in time escalates (Celery beat)
 access     break the glass: time-limited access outside one's scope, and its expiry
 consent    consents to share: recording, withdrawal, expiry (Celery beat)
 disclosures  every disclosure authorised (legal basis or consent, override) and recorded
+exports  the chosen parts of a referral exported to another agency, as a recorded disclosure
 """
 
 from .consent import consent_record, consent_withdraw, consents_expire
+from .exports import referral_export
 from .handovers import (
     handover_accept,
     handover_acknowledge,
@@ -51,5 +53,5 @@ __all__ = [
     "handover_revoke", "notification_mark_all_read", "notification_mark_read", "notification_preferences_update",
     "routing_acknowledge", "referral_add_addendum", "referral_draft_create", "referral_draft_update",
     "referral_file", "referral_submit", "case_link", "case_unlink", "caseworker_assign", "caseworker_unassign",
-    "feedback_send", "note_add", "referral_decide",
+    "feedback_send", "note_add", "referral_decide", "referral_export",
 ]

@@ -42,6 +42,29 @@ def basis_problem(legal_basis: LegalBasis | None, recipient: Agency) -> str:
     return ""
 
 
+def clean_scope(scope) -> tuple[list[str], str]:
+    """The parts of the referral named (Handover.Scope values) in the referral's own order,
+    and what is wrong with them ("" if nothing)."""
+    named = list(dict.fromkeys(scope or []))
+    if not named:
+        return [], _("Choose what the receiving agency may see.")
+    if any(part not in Handover.Scope.values for part in named):
+        return [], _("Unknown part of the referral.")
+    return [part for part in Handover.Scope.values if part in named], ""
+
+
+def refuse_override_without_permission(*, actor, referral: Referral, membership, **changes) -> None:
+    """Overriding a missing consent needs the override permission in the sending agency
+    (the membership's), checked here from the actor's roles: nothing the request says
+    counts. A refusal is audited, then raised as PermissionDenied."""
+    if roles.memberships_for(actor, roles.OVERRIDE_CONSENT).filter(agency=membership.agency).exists():
+        return
+    record(action="disclosure.override", actor=actor, membership=membership, outcome=AuditEvent.Outcome.DENIED,
+           target=referral, child_id=referral.child_id,
+           changes={"reference": referral.reference, "override": True, **changes})
+    raise PermissionDenied(_("Your role does not allow overriding a missing consent."))
+
+
 def covering_consents(*, referral: Referral, recipient: Agency, purpose: str, at=None):
     """The valid consents on the referral that name this recipient and purpose."""
     at = at or timezone.now()

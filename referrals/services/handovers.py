@@ -93,16 +93,14 @@ def _validate_new(referral: Referral, sending: Agency, receiving: Agency | None,
         errors["receiving_agency"] = [_("This agency cannot receive this kind of handover.")]
     if legal_basis is None:
         errors["legal_basis"] = [_("Name the legal basis the handover relies on.")]
-    scope = list(dict.fromkeys(scope or []))
-    if not scope:
-        errors["scope"] = [_("Choose what the receiving agency may see.")]
-    elif any(part not in Handover.Scope.values for part in scope):
-        errors["scope"] = [_("Unknown part of the referral.")]
+    scope, problem = disclosures.clean_scope(scope)
+    if problem:
+        errors["scope"] = [problem]
     if urgency is not None and urgency not in Urgency.values:
         errors["urgency"] = [_("Unknown urgency.")]
     if errors:
         raise ValidationError(errors)
-    return [part for part in Handover.Scope.values if part in scope]
+    return scope
 
 
 def handover_create(*, actor, referral: Referral, receiving_agency: Agency | None, type: str,
@@ -119,14 +117,10 @@ def handover_create(*, actor, referral: Referral, receiving_agency: Agency | Non
                   .filter(agency__routings__referral=referral).order_by("pk").first())
     if membership is None:
         raise _denied(actor, "handover.create", referral=referral)
-    if override and not roles.memberships_for(actor, roles.OVERRIDE_CONSENT).filter(
-            agency=membership.agency).exists():
-        # Checked here, on the server, from the actor's roles: nothing the request says counts.
-        record(action="disclosure.override", actor=actor, membership=membership, outcome="denied",
-               target=referral, child_id=referral.child_id,
-               changes={"reference": referral.reference, "override": True,
-                        "receiving_agency": receiving_agency.pk if receiving_agency else None})
-        raise PermissionDenied(_("Your role does not allow overriding a missing consent."))
+    if override:
+        disclosures.refuse_override_without_permission(
+            actor=actor, referral=referral, membership=membership,
+            receiving_agency=receiving_agency.pk if receiving_agency else None)
     scope = _validate_new(referral, membership.agency, receiving_agency, type, legal_basis, scope, urgency)
     message = _text(message, "message", required=False)
     with transaction.atomic():

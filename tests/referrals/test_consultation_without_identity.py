@@ -187,3 +187,16 @@ def test_the_form_records_the_consent_and_shows_its_errors_in_bokmal(world, clie
     consent = Consent.objects.get()
     assert consent.given_by == "guardian_1" and consent.recorded_by == world.reporter
     assert not Routing.objects.filter(identity_withheld=True).exists()
+
+
+def test_an_export_from_a_consultation_leaves_the_identity_out_unless_a_consent_covers_it(
+        world, api, below_threshold):
+    referral = file(api, world, below_threshold)
+    url = f"/api/v1/referrals/{referral.reference}/exports/"
+    body = {"recipient": world.outsider_child_welfare.pk, "legal_basis": "fvl-13b-5",
+            "purpose": "municipality_transfer", "scope": ["identity", "narrative"]}
+    refused = api(world.coordinator).post(url, body, format="json")
+    assert refused.status_code == 400 and "scope" in refused.json()
+    assert not Disclosure.objects.filter(kind="export").exists()
+    narrative_only = api(world.coordinator).post(url, {**body, "scope": ["narrative"]}, format="json")
+    assert narrative_only.status_code == 201 and "identity" not in narrative_only.json()["disclosed"]

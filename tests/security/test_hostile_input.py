@@ -22,6 +22,7 @@ API_WRITES = [
     ("coordinator", "post", f"/api/v1/referrals/{REF}/notes/"),
     ("coordinator", "post", "/api/v1/cases/"),
     ("coordinator", "post", "/api/v1/handovers/"),
+    ("coordinator", "post", f"/api/v1/referrals/{REF}/exports/"),
     ("liaison", "post", "/api/v1/handovers/HO-UNKNOWN/acknowledge/"),
     ("liaison", "post", "/api/v1/handovers/HO-UNKNOWN/decline/"),
     ("coordinator", "post", "/api/v1/handovers/HO-UNKNOWN/messages/"),
@@ -34,7 +35,8 @@ API_WRITES = [
 FIELDS = ["child", "categories", "indicators", "duty_triggers", "concern", "text", "kind", "reason",
           "justification", "note", "national_id", "referral", "agency", "type", "legal_basis",
           "scope", "email_events", "digest", "caseworker", "user", "references", "reference",
-          "external_reference", "username", "password", "observed_on"]
+          "external_reference", "username", "password", "observed_on", "recipient", "purpose", "consent",
+          "override", "override_reason"]
 NESTED = 100_000
 HOSTILE_BODIES = {
     "oversized": b'{"concern": "' + b"x" * 1_100_000 + b'"}',
@@ -172,6 +174,7 @@ WEB_FORMS = [
     ("coordinator", f"/referrals/{REF}/feedback/"),
     ("coordinator", f"/referrals/{REF}/notes/"),
     ("coordinator", f"/referrals/{REF}/handover/"),
+    ("coordinator", f"/referrals/{REF}/export/"),
     ("coordinator", f"/referrals/{REF}/case/link/"),
     ("coordinator", "/inbox/preferences/"),
     ("auditor", "/audit/children/find/"),
@@ -181,7 +184,8 @@ WEB_FORMS = [
 WEB_FIELDS = ["given_name", "family_name", "date_of_birth", "national_id", "concern", "text", "kind",
               "justification", "reason", "caseworker", "agency", "type", "legal_basis", "note",
               "observed_on", "username", "password", "categories", "indicators", "email_events",
-              "digest_hour", "case", "action"]
+              "digest_hour", "case", "action", "recipient", "purpose", "scope", "consent", "override",
+              "override_reason"]
 HOSTILE_FORMS = {
     "nul-bytes": {field: "Ola\x00Nordmann" for field in WEB_FIELDS},
     "very-long-strings": {field: "Nordmann" * 50_000 for field in WEB_FIELDS[:3]},
