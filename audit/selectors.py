@@ -38,15 +38,13 @@ from .recorder import build, record, record_many
 
 MAX_PAGE_SIZE = 500
 # Reads of a child's data. Other actions on a child are writes (or denials).
-READ_ACTIONS = frozenset({
-    "referral.read", "referral.listed", "referral.listed_own", "referral.chronology_read",
-    "child.match_viewed", "audit.report_read", "audit.export", "audit.child_lookup",
-})
-# Reads that show case content to the reader: what the anomaly scan counts.
+# Reads that show case content to the reader: what the anomaly scan counts. A handover's
+# page, an export of case data and a consent's record or document show the child's data too.
 CASE_READ_ACTIONS = frozenset({
     "referral.read", "referral.listed", "referral.listed_own", "referral.chronology_read",
-    "child.match_viewed",
+    "child.match_viewed", "handover.read", "referral.exported", "consent.listed", "consent.document_read",
 })
+READ_ACTIONS = CASE_READ_ACTIONS | {"audit.report_read", "audit.export", "audit.child_lookup"}
 BREAK_GLASS_ACTION = "referral.break_glass"
 
 

@@ -135,9 +135,6 @@ class Handover(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def discloses(self, part: str) -> bool:
-        return part in self.scope
-
     def scope_labels(self) -> list[str]:
         labels = dict(self.Scope.choices)
         return [str(labels[p]) for p in self.Scope.values if p in self.scope]

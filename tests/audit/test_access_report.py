@@ -178,3 +178,19 @@ def test_it_shows_the_report_in_a_fixed_number_of_queries(world, api, client, wo
     client.force_login(world.auditor)
     with django_assert_num_queries(14):  # + session, user, the second factor, and the counts in the page header
         assert client.get(f"/audit/children/{worked_on.reference}/").status_code == 200
+
+
+def test_it_reports_a_handover_read_and_an_export_as_reads_of_the_child(world, api, file_referral):
+    referral = file_referral(world.reporter)
+    handover = api(world.coordinator).post("/api/v1/handovers/", {
+        "referral": referral.reference, "receiving_agency": world.police.pk, "type": "police_report",
+        "legal_basis": "fvl-13b-6", "scope": ["narrative"]}, format="json").json()
+    assert api(world.liaison).get(f"/api/v1/handovers/{handover['reference']}/").status_code == 200
+    exported = api(world.coordinator).post(f"/api/v1/referrals/{referral.reference}/exports/", {
+        "recipient": world.outsider_child_welfare.pk, "legal_basis": "fvl-13b-5",
+        "purpose": "municipality_transfer", "scope": ["narrative"]}, format="json")
+    assert exported.status_code == 201
+    rows = report(api, world.auditor, referral).json()["results"]
+    accesses = {(row["user"], row["action"], row["access"]) for row in rows}
+    assert ("liaison", "handover.read", "read") in accesses
+    assert ("coordinator", "referral.exported", "read") in accesses
