@@ -8,11 +8,11 @@ handovers  handovers between agencies and their message threads
 routings   a receiving agency acknowledges a routed referral
 escalation what nobody acknowledged in time escalates (Celery beat)
 access     break the glass: time-limited access outside one's scope, and its expiry
-consent    consents to share: recording, withdrawal, expiry (Celery beat)
+consent    consents to share: recording (with an optional document), withdrawal, expiry (Celery beat)
 disclosures  every disclosure authorised (legal basis or consent, override) and recorded
 """
 
-from .consent import consent_record, consent_withdraw, consents_expire
+from .consent import consent_attach_document, consent_record, consent_withdraw, consents_expire
 from .handovers import (
     handover_accept,
     handover_acknowledge,
@@ -44,7 +44,7 @@ from .triage import (
 from .intake_input import ChildData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
-    "consent_record", "consent_withdraw", "consents_expire",
+    "consent_attach_document", "consent_record", "consent_withdraw", "consents_expire",
     "ChildData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
     "break_glass_expire", "break_glass_refuse", "break_glass_request",
     "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",
