@@ -423,18 +423,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 
 # Request limits: a body larger than this answers 400 (the API's JSON says so). The one
 # upload is a consent document on the consent page (the API parses JSON only): one file per
-# request, no more of it kept than the largest document taken (5 MB,
-# referrals.documents.DOCUMENT_MAX_BYTES; the service refuses a larger one), and held in
-# memory while it arrives, never in a temporary file.
+# request, held in memory while it arrives (never in a temporary file), and no more of it
+# than the largest document taken (5 MB, referrals.documents.DOCUMENT_MAX_BYTES; the
+# service refuses a larger one in words).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SAMVIRKE_MAX_REQUEST_BYTES", default=1_000_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
-FILE_UPLOAD_HANDLERS = [
-    "referrals.documents.CappedUploadHandler",
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
-]
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE + 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["referrals.documents.CappedMemoryUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # JSON nested deeper than this is refused with 400 before it reaches a serializer.
 SAMVIRKE_MAX_JSON_DEPTH = env.int("SAMVIRKE_MAX_JSON_DEPTH", default=20)
 

@@ -9,7 +9,7 @@ never by the name or content type the client sends."""
 from io import BytesIO
 
 from django.core.files.storage import FileSystemStorage, storages
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -92,20 +92,29 @@ class OversizedUpload(UploadedFile):
         super().__init__(BytesIO(), name=name, content_type=content_type, size=size)
 
 
-class CappedUploadHandler(FileUploadHandler):
-    """First of FILE_UPLOAD_HANDLERS: past DOCUMENT_MAX_BYTES of one file, nothing more of
-    it reaches memory or a temporary file, and the form gets an OversizedUpload instead of
-    the file silently vanishing."""
+class CappedMemoryUploadHandler(FileUploadHandler):
+    """The one upload handler (FILE_UPLOAD_HANDLERS): a file is held in memory while it
+    arrives, never in a temporary file, and no more than DOCUMENT_MAX_BYTES of it. A larger
+    one becomes an OversizedUpload, so the form says it is too large rather than the file
+    silently vanishing."""
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.received = 0
+        self.file = BytesIO()
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        return None if self.received > DOCUMENT_MAX_BYTES else raw_data
+        if self.received <= DOCUMENT_MAX_BYTES:
+            self.file.write(raw_data)
+        elif self.file.tell():
+            self.file = BytesIO()  # too large: what arrived so far is let go
+        return None
 
     def file_complete(self, file_size):
         if self.received > DOCUMENT_MAX_BYTES:
             return OversizedUpload(self.file_name, self.content_type, self.received)
-        return None
+        self.file.seek(0)
+        return InMemoryUploadedFile(file=self.file, field_name=self.field_name, name=self.file_name,
+                                    content_type=self.content_type, size=self.received, charset=self.charset,
+                                    content_type_extra=self.content_type_extra)

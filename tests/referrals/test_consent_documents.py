@@ -9,12 +9,12 @@ import struct
 import zlib
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from referrals import services
-from referrals.documents import DOCUMENT_MAX_BYTES
+from referrals.documents import DOCUMENT_MAX_BYTES, OversizedUpload
 from referrals.models import Consent, Referral
 from tests.factories import PASSWORD
 
@@ -295,9 +295,24 @@ def test_it_refuses_attaching_to_others_and_audits_it(world, client, filed, priv
     assert AuditEvent.objects.filter(action="consent.document_attach", outcome="denied").count() == 3
 
 
-def test_it_keeps_an_accepted_document_in_memory_while_it_arrives(settings):
-    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= DOCUMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    assert settings.FILE_UPLOAD_HANDLERS[0] == "referrals.documents.CappedUploadHandler"
+def test_it_holds_an_upload_in_memory_and_keeps_none_of_one_too_large(world, client, filed, monkeypatch):
+    seen = []
+    real = services.consent_attach_document
+    monkeypatch.setattr(services, "consent_attach_document",
+                        lambda **kwargs: (seen.append(kwargs["document"]), real(**kwargs))[1])
+    consent = record_consent(world, filed)
+    sign_in(client, world.coordinator)
+    url = reverse("referrals:consent-document-attach", args=[consent.reference])
+    document = PDF + b"\x00" * (DOCUMENT_MAX_BYTES - len(PDF))
+
+    client.post(url, {"document": upload(document + b"\x00" * DOCUMENT_MAX_BYTES)})
+    client.post(url, {"document": upload(document)})
+
+    too_large, taken = seen
+    assert isinstance(too_large, OversizedUpload) and too_large.size == 2 * DOCUMENT_MAX_BYTES
+    assert type(taken) is InMemoryUploadedFile and taken.size == DOCUMENT_MAX_BYTES
+    consent.refresh_from_db()
+    assert consent.document_sha256 == hashlib.sha256(document).hexdigest()
 
 
 def test_it_refuses_more_than_one_file_in_a_request(world, client, filed, private_dir):
