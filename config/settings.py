@@ -200,6 +200,16 @@ STORAGES = {
         )
     },
 }
+# Consent documents (referrals/documents.py): private storage outside anything the web
+# server serves, with no URL (MEDIA_URL is not used and nothing serves it); a document is
+# read only through the access-checked, audited download. Production points
+# SAMVIRKE_PRIVATE_FILES_DIR at a directory on persistent storage that is backed up.
+PRIVATE_FILES_DIR = Path(env.str("SAMVIRKE_PRIVATE_FILES_DIR", default=str(VAR_DIR / "private")))
+STORAGES["consent_documents"] = {
+    "BACKEND": "referrals.documents.PrivateFileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_FILES_DIR, "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700},
+}
 
 # --- E-mail (never carries child data: a reference and a link only) -------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -412,10 +422,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "PlatformEnum": "referrals.models.taxonomy.Platform",
 })
 
-# Request limits: a body larger than this answers 400 (the API's JSON says so); the system
-# accepts no file uploads (the API parses JSON only, no form takes a file).
+# Request limits: a body larger than this answers 400 (the API's JSON says so). The one
+# upload is a consent document on the consent page (the API parses JSON only): one file per
+# request, held in memory while it arrives (never in a temporary file), and no more of it
+# than the largest document taken (5 MB, referrals.documents.DOCUMENT_MAX_BYTES; the
+# service refuses a larger one in words).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SAMVIRKE_MAX_REQUEST_BYTES", default=1_000_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = ["referrals.documents.CappedMemoryUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # JSON nested deeper than this is refused with 400 before it reaches a serializer.
 SAMVIRKE_MAX_JSON_DEPTH = env.int("SAMVIRKE_MAX_JSON_DEPTH", default=20)

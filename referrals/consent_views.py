@@ -1,6 +1,6 @@
-"""Consent and disclosure pages: a referral's consents (record one, record a withdrawal) and
-its disclosure log (with the CSV export). They call the consent services and selectors;
-the rules live there."""
+"""Consent and disclosure pages: a referral's consents (record one, with its document if
+written; attach a document later; download it; record a withdrawal) and its disclosure log
+(with the CSV export). They call the consent services and selectors; the rules live there."""
 
 from django import forms
 from django.contrib import messages
@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
 from config.exceptions import ConflictError
@@ -17,6 +17,7 @@ from config.exceptions import ConflictError
 from . import selectors, services
 from .access import access_consent
 from .disclosure_export import csv_response
+from .documents import DOCUMENT_ACCEPT, download_response
 from .handover_views import RECEIVER_KINDS, _apply_errors
 from .models import Consent
 from .models.consent import TEXT_MAX_LENGTH
@@ -43,6 +44,16 @@ class ConsentForm(forms.Form):
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                  format="%Y-%m-%dT%H:%M"),
                                       help_text=gettext_lazy("Empty: until withdrawn."))
+    document = forms.FileField(
+        label=gettext_lazy("Document"), required=False, allow_empty_file=True,
+        widget=forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT}),
+        help_text=gettext_lazy("Optional: a scan or photo of the written consent (PDF, PNG or JPEG, at most "
+                               "5 MB)."))
+
+
+class DocumentForm(forms.Form):
+    document = forms.FileField(label=gettext_lazy("Document"), allow_empty_file=True,
+                               widget=forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT}))
 
 
 class WithdrawForm(forms.Form):
@@ -54,7 +65,7 @@ class WithdrawForm(forms.Form):
 @login_required
 def consent_list(request, reference: str):
     referral, _membership, consents = selectors.consents_of_referral(user=request.user, reference=reference)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             consent = services.consent_record(actor=request.user, referral=referral, **form.cleaned_data)
@@ -67,6 +78,7 @@ def consent_list(request, reference: str):
             return redirect("referrals:consents", reference=referral.reference)
     return render(request, "referrals/consent_list.html", {
         "referral": referral, "consents": consents, "form": form, "withdraw_form": WithdrawForm(),
+        "document_accept": DOCUMENT_ACCEPT,
     }, status=400 if form.is_bound and form.errors else 200)
 
 
@@ -88,6 +100,34 @@ def consent_withdraw(request, reference: str):
         else:
             messages.success(request, _("The withdrawal is recorded. Access that rested only on this consent has "
                                         "ended, and the receiving agencies have been told."))
+    return redirect("referrals:consents", reference=consent.referral.reference)
+
+
+@login_required
+@require_GET
+def consent_document(request, reference: str):
+    consent, handle = selectors.consent_document(user=request.user, reference=reference)
+    return download_response(consent, handle)
+
+
+@login_required
+@require_POST
+def consent_document_attach(request, reference: str):
+    consent, _membership = access_consent(user=request.user, reference=reference, action="consent.document_attach")
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    else:
+        try:
+            services.consent_attach_document(actor=request.user, consent=consent, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except (ConflictError, PermissionDenied) as exc:
+            messages.error(request, getattr(exc, "message", None) or str(exc))
+        else:
+            messages.success(request, _("The document is attached to %(reference)s.")
+                             % {"reference": consent.reference})
     return redirect("referrals:consents", reference=consent.referral.reference)
 
 

@@ -3,6 +3,7 @@ the same transaction. If the audit row cannot be written, nothing is returned.""
 
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from agencies.models import Agency, Membership
 from audit.recorder import build, record, record_many
 
 from . import queue
-from .access import Grant, access_handover, access_referral, access_referral_for, grant_for
+from .access import Grant, access_consent, access_handover, access_referral, access_referral_for, grant_for
 from .links import Link, links_for
 from .models import (Addendum, Child, ChildMatch, Consent, Disclosure, Guardian, Handover, Notification,
                      Referral, Routing)
@@ -396,6 +397,22 @@ def consents_of_referral(*, user, reference: str) -> tuple[Referral, Membership,
                         .select_related("referral", "agency", "recorded_by", "withdrawal_recorded_by")
                         .prefetch_related(Prefetch("recipients", queryset=Agency.objects.order_by("name"))))
     return referral, membership, consents
+
+
+def consent_document(*, user, reference: str) -> tuple[Consent, File]:
+    """A consent's document, opened, for a coordinator of an agency its referral is routed
+    to. Missing, forbidden (audited) or without a document → Http404; the read is audited
+    before the file is handed over."""
+    consent, membership = access_consent(user=user, reference=reference, action="consent.document_read")
+    if not consent.document:
+        raise Http404
+    with transaction.atomic():
+        record(action="consent.document_read", actor=user, membership=membership, target=consent,
+               child_id=consent.referral.child_id,
+               changes={"reference": consent.reference, "referral": consent.referral.reference,
+                        "document_sha256": consent.document_sha256})
+        handle = consent.document.storage.open(consent.document.name, "rb")
+    return consent, handle
 
 
 def disclosure_log(*, user, reference: str, action: str = "disclosure.log_read"

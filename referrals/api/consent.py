@@ -1,9 +1,13 @@
 """Consent and the disclosure log through the API: record a consent, list a referral's
-consents, record a withdrawal; a referral's disclosure log and its CSV export."""
+consents, record a withdrawal, download a consent's document; a referral's disclosure log
+and its CSV export. The API takes JSON only: a document is uploaded on the consent page."""
 
+from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +17,7 @@ from agencies.models import Agency
 from .. import selectors, services
 from ..access import access_consent, access_referral_for
 from ..disclosure_export import csv_response
+from ..documents import DOCUMENT_KINDS, download_response
 from ..models import Consent, Disclosure
 from ..models.consent import TEXT_MAX_LENGTH
 
@@ -56,14 +61,28 @@ class ConsentSerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=["valid", "not_yet_valid", "expired", "withdrawn"])
     conflict = serializers.BooleanField(source="has_conflict",
                                         help_text="The child and the guardians disagree.")
+    has_document = serializers.BooleanField(help_text="A scan or photo of the written consent is attached.")
+    document_type = serializers.CharField(help_text="The document's content type (empty without one).")
+    document_sha256 = serializers.CharField(help_text="The document's SHA-256, hex (empty without one).")
+    document_url = serializers.SerializerMethodField(
+        help_text="Where to download the document (null without one).")
 
     class Meta:
         model = Consent
         fields = ["reference", "referral", "agency", "given_by", "child_age", "child_view", "child_view_note",
                   "guardians_view", "conflict", "recipients", "purposes", "form", "recorded_by", "recorded_at",
                   "valid_from", "valid_until", "state", "withdrawn_at", "withdrawn_by", "withdrawal_recorded_by",
-                  "withdrawal_note", "ended_at"]
+                  "withdrawal_note", "ended_at", "has_document", "document_type", "document_sha256",
+                  "document_url"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_document_url(self, consent: Consent) -> str | None:
+        if not consent.document:
+            return None
+        path = reverse("referrals-api:consent-document", args=[consent.reference])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
 
 
 class DisclosureSerializer(serializers.ModelSerializer):
@@ -96,7 +115,7 @@ class ConsentListCreateView(APIView):
         if not reference:
             raise serializers.ValidationError({"referral": ["Give the referral's reference."]})
         _referral, _membership, consents = selectors.consents_of_referral(user=request.user, reference=reference)
-        return Response(ConsentSerializer(consents, many=True).data)
+        return Response(ConsentSerializer(consents, many=True, context={"request": request}).data)
 
     @extend_schema(request=ConsentInputSerializer, responses={201: ConsentSerializer, 409: None})
     def post(self, request):
@@ -106,7 +125,8 @@ class ConsentListCreateView(APIView):
         referral, _membership = access_referral_for(user=request.user, reference=values.pop("referral"),
                                                     action="consent.record", permission=roles.MANAGE_CONSENT)
         consent = services.consent_record(actor=request.user, referral=referral, **values)
-        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        return Response(ConsentSerializer(consent, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["consent"])
@@ -120,7 +140,34 @@ class ConsentWithdrawView(APIView):
         data = WithdrawInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         consent = services.consent_withdraw(actor=request.user, consent=consent, **data.validated_data)
-        return Response(ConsentSerializer(consent).data)
+        return Response(ConsentSerializer(consent, context={"request": request}).data)
+
+
+class _AnyAccept(DefaultContentNegotiation):
+    """A download answers whatever the client accepts (a file is not rendered; an error is
+    JSON), rather than 406 to a client asking for application/pdf."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(tags=["consent"])
+class ConsentDocumentView(APIView):
+    """The document of a consent (a scan or photo of the written consent), for coordinators
+    of an agency its referral is routed to. Served as an attachment named after the
+    consent, in the content type its first bytes showed. The read is audited; for anyone
+    else the consent answers 404, and the attempt is audited."""
+
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(responses={
+        **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The document.")
+           for content_type, _extension, _magic in DOCUMENT_KINDS},
+        404: OpenApiResponse(description="No such consent, no document on it, or not visible to you."),
+    })
+    def get(self, request, reference: str):
+        consent, handle = selectors.consent_document(user=request.user, reference=reference)
+        return download_response(consent, handle)
 
 
 @extend_schema(tags=["consent"])

@@ -16,6 +16,7 @@ urlpatterns = [
     path("referrals/<str:reference>/exports/", exports.ReferralExportView.as_view(), name="referral-exports"),
     path("consents/", consent.ConsentListCreateView.as_view(), name="consent-list"),
     path("consents/<str:reference>/withdraw/", consent.ConsentWithdrawView.as_view(), name="consent-withdraw"),
+    path("consents/<str:reference>/document/", consent.ConsentDocumentView.as_view(), name="consent-document"),
     path("referrals/<str:reference>/submit/", views.ReferralSubmitView.as_view(), name="referral-submit"),
     path("referrals/<str:reference>/addenda/", views.AddendumCreateView.as_view(), name="referral-addenda"),
     path("referrals/<str:reference>/decisions/", triage.DecisionView.as_view(), name="referral-decisions"),

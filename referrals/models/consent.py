@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..documents import consent_document_storage
 from .handover import Handover
 from .referral import _REFERENCE_ALPHABET
 from .taxonomy import LegalBasis
@@ -80,7 +81,8 @@ class Consent(models.Model):
                                        validators=[MaxLengthValidator(TEXT_MAX_LENGTH)])
     # A scan or photo of a written consent (optional), kept in private storage and served
     # only through an access-checked, audited view.
-    document = models.FileField(_("document"), upload_to="consents/%Y/%m/", blank=True, max_length=200)
+    document = models.FileField(_("document"), upload_to="consents/%Y/%m/", storage=consent_document_storage,
+                                blank=True, max_length=200)
     document_name = models.CharField(_("document file name"), max_length=120, blank=True)
     document_type = models.CharField(_("document type"), max_length=40, blank=True)
     document_sha256 = models.CharField(_("document checksum (SHA-256)"), max_length=64, blank=True)
@@ -128,6 +130,10 @@ class Consent(models.Model):
     def state_display(self) -> str:
         return str({"withdrawn": _("Withdrawn"), "expired": _("Expired"), "not_yet_valid": _("Not yet valid"),
                     "valid": _("Valid")}[self.state])
+
+    @property
+    def has_document(self) -> bool:
+        return bool(self.document)
 
     @property
     def has_conflict(self) -> bool:

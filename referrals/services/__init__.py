@@ -8,12 +8,12 @@ handovers  handovers between agencies and their message threads
 routings   a receiving agency acknowledges a routed referral
 escalation what nobody acknowledged in time escalates (Celery beat)
 access     break the glass: time-limited access outside one's scope, and its expiry
-consent    consents to share: recording, withdrawal, expiry (Celery beat)
+consent    consents to share: recording (with an optional document), withdrawal, expiry (Celery beat)
 disclosures  every disclosure authorised (legal basis or consent, override) and recorded
 exports  the chosen parts of a referral exported to another agency, as a recorded disclosure
 """
 
-from .consent import consent_record, consent_withdraw, consents_expire
+from .consent import consent_attach_document, consent_record, consent_withdraw, consents_expire
 from .exports import referral_export
 from .handovers import (
     handover_accept,
@@ -46,7 +46,7 @@ from .triage import (
 from .intake_input import ChildData, ConsentData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
-    "consent_record", "consent_withdraw", "consents_expire",
+    "consent_attach_document", "consent_record", "consent_withdraw", "consents_expire",
     "ChildData", "ConsentData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
     "break_glass_expire", "break_glass_refuse", "break_glass_request",
     "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",

@@ -10,6 +10,7 @@ deny and audit through referrals/access.py). Only the URLs in PUBLIC are left ou
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -17,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from agencies.models import Membership
 from audit.models import Anomaly, AuditEvent
 from referrals import services
-from referrals.models import Notification, Referral
+from referrals.models import Consent, Notification, Referral
 from tests.factories import MembershipFactory
 
 Role = Membership.Role
@@ -44,6 +45,8 @@ FILLERS = {
     "event_id": lambda target: target.event.pk,
     "anomaly_id": lambda target: target.anomaly.pk,
 }
+# On these routes a reference names a consent (one with a document), not a referral.
+CONSENT_ROUTE = re.compile(r"(^|/)consents/<str:reference>/")
 
 # Methods besides GET and POST that class-based views implement are tried too.
 EXTRA_METHODS = ("put", "patch", "delete")
@@ -72,6 +75,8 @@ def fill(route: str, target) -> str:
         assert name in FILLERS, (
             f"URL {route!r} has a parameter {name!r} this test cannot fill: add a filler to FILLERS "
             "giving an object of another agency, so the new endpoint is checked too.")
+        if name == "reference" and CONSENT_ROUTE.search(route):
+            return target.consent.reference
         return str(FILLERS[name](target))
 
     return "/" + PARAMETER.sub(replace, route)
@@ -84,8 +89,8 @@ def methods_for(pattern: URLPattern) -> list[str]:
 
 
 class Target:
-    """A referral filed in Drammen and routed there, in a case, with a notification; and
-    the Drammen agency it is routed to."""
+    """A referral filed in Drammen and routed there, in a case, with a notification and a
+    consent with its document; and the Drammen agency it is routed to."""
 
     def __init__(self, world, referral_payload, api):
         self.agency = world.child_welfare
@@ -99,6 +104,11 @@ class Target:
         self.notification = Notification.objects.filter(recipient=world.coordinator,
                                                         referral=self.referral).first()
         assert self.notification is not None
+        self.consent = Consent.objects.create(
+            referral=self.referral, agency=self.agency, given_by=Consent.Giver.GUARDIAN_1,
+            child_view=Consent.View.AGREES, purposes=["routing"], form=Consent.Form.WRITTEN,
+            recorded_by=world.coordinator, document_type="application/pdf", document_name="samtykke.pdf")
+        self.consent.document.save("document.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
         # An audit event about the child, and an anomaly in Drammen, for the auditor's pages.
         self.event = AuditEvent.objects.filter(child_id=self.referral.child_id).order_by("pk").first()
         self.anomaly = Anomaly.objects.create(
@@ -108,7 +118,10 @@ class Target:
 
 
 @pytest.fixture
-def target(world, referral_payload, api):
+def target(world, referral_payload, api, settings, tmp_path):
+    storage = settings.STORAGES["consent_documents"]
+    settings.STORAGES = {**settings.STORAGES, "consent_documents": {
+        **storage, "OPTIONS": {**storage["OPTIONS"], "location": tmp_path / "private"}}}
     return Target(world, referral_payload, api)
 
 

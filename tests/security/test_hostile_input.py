@@ -175,6 +175,8 @@ WEB_FORMS = [
     ("coordinator", f"/referrals/{REF}/notes/"),
     ("coordinator", f"/referrals/{REF}/handover/"),
     ("coordinator", f"/referrals/{REF}/export/"),
+    ("coordinator", f"/referrals/{REF}/consents/"),
+    ("coordinator", "/referrals/consents/CN-UNKNOWN/document/attach/"),
     ("coordinator", f"/referrals/{REF}/case/link/"),
     ("coordinator", "/inbox/preferences/"),
     ("auditor", "/audit/children/find/"),
