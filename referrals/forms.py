@@ -166,6 +166,21 @@ class AddendumForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class ReporterConsentForm(forms.Form):
+    """A consent the reporter obtained after filing, for the agencies that received the
+    concern without the child's identity."""
+
+    given_by = forms.ChoiceField(label=_("Who gave the consent"), choices=Consent.Giver.choices,
+                                 widget=forms.RadioSelect,
+                                 help_text=_("From 15 the child's own consent is the one asked for; under 15 a "
+                                             "guardian's."))
+    form = forms.ChoiceField(label=_("Given"), choices=Consent.Form.choices, widget=forms.RadioSelect)
+    child_view = forms.ChoiceField(label=_("The child's own view"), choices=Consent.View.choices,
+                                   widget=forms.RadioSelect, help_text=_("The child has a right to be heard."))
+    child_view_note = forms.CharField(label=_("What the child said"), required=False, max_length=TEXT_MAX_LENGTH,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ReferralFormGroup:
     """The form and its three formsets, bound together; turns them into ReferralData and
     puts a service's field errors back on the right field."""

@@ -27,6 +27,7 @@ urlpatterns = [
     path("<str:reference>/disclosures/export/", consent_views.disclosure_export, name="disclosures-export"),
     path("<str:reference>/edit/", views.referral_edit, name="edit"),
     path("<str:reference>/addendum/", views.referral_addendum, name="addendum"),
+    path("<str:reference>/consent/", views.referral_reporter_consent, name="reporter-consent"),
     path("<str:reference>/decide/", triage_views.decide, name="decide"),
     path("<str:reference>/assign/", triage_views.assign, name="assign"),
     path("<str:reference>/feedback/", triage_views.feedback, name="feedback"),

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import queue, selectors, services
 from .access import access_notification, access_referral
-from .forms import AddendumForm, ReferralFormGroup, initial_from
+from .forms import AddendumForm, ReferralFormGroup, ReporterConsentForm, initial_from
 from .models import Category, Notification, Referral
 from .presentation import routing_reasons
 from .services.inbox import preferences_for
@@ -127,6 +127,8 @@ def referral_detail(request, reference: str):
         "matches": selectors.match_suggestions(user=request.user, referral=referral, grant=grant),
         "links": selectors.identifier_links(user=request.user, referral=referral, grant=grant),
         "addendum_form": AddendumForm() if referral.reporter_id == request.user.pk else None,
+        "reporter_consent_form": ReporterConsentForm() if is_reporter_view and any(
+            r.identity_withheld and not r.rerouted_at for r in referral.routings.all()) else None,
         "deadlines": list(referral.deadlines.select_related("clock")) if not is_reporter_view else [],
         "decisions": list(referral.decisions.select_related("decided_by", "target_agency")),
         "feedback": list(referral.feedback.all()),
@@ -160,6 +162,28 @@ def referral_addendum(request, reference: str):
             messages.success(request, _("Your addendum has been added and the agencies are told."))
     else:
         messages.error(request, _("Write the information you want to add."))
+    return redirect("referrals:detail", reference=reference)
+
+
+@login_required
+@require_POST
+def referral_reporter_consent(request, reference: str):
+    """The reporter records a consent obtained after filing (the service decides who may)."""
+    referral, _grant = access_referral(user=request.user, reference=reference, action="consent.record")
+    form = ReporterConsentForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("referrals:detail", reference=reference)
+    try:
+        consent = services.consent_record_by_reporter(actor=request.user, referral=referral, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (ConflictError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(request, _("Consent recorded: %(reference)s. The agencies it names now see who the "
+                                    "child is, and have been told.") % {"reference": consent.reference})
     return redirect("referrals:detail", reference=reference)
 
 

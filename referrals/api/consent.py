@@ -15,11 +15,12 @@ from agencies import roles
 from agencies.models import Agency
 
 from .. import selectors, services
-from ..access import access_consent, access_referral_for
+from ..access import access_consent, access_referral, access_referral_for
 from ..disclosure_export import csv_response
 from ..documents import DOCUMENT_KINDS, download_response
 from ..models import Consent, Disclosure
 from ..models.consent import TEXT_MAX_LENGTH
+from .serializers import FilingConsentInputSerializer
 
 
 class AgencyRefSerializer(serializers.ModelSerializer):
@@ -192,3 +193,19 @@ class DisclosureExportView(APIView):
         referral, _membership, rows = selectors.disclosure_log(user=request.user, reference=reference,
                                                                action="disclosure.log_exported")
         return csv_response(referral, rows)
+
+
+@extend_schema(tags=["consent"])
+class ReporterConsentView(APIView):
+    """The reporter records a consent obtained after filing. It names the agencies that
+    received the concern without the child's identity (for the routing purpose) and shows
+    them who the child is; 409 when every agency already does."""
+
+    @extend_schema(request=FilingConsentInputSerializer, responses={201: ConsentSerializer})
+    def post(self, request, reference: str):
+        referral, _grant = access_referral(user=request.user, reference=reference, action="consent.record")
+        data = FilingConsentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent = services.consent_record_by_reporter(actor=request.user, referral=referral, **data.validated_data)
+        return Response(ConsentSerializer(consent, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("consents/<str:reference>/document/", consent.ConsentDocumentView.as_view(), name="consent-document"),
     path("referrals/<str:reference>/submit/", views.ReferralSubmitView.as_view(), name="referral-submit"),
     path("referrals/<str:reference>/addenda/", views.AddendumCreateView.as_view(), name="referral-addenda"),
+    path("referrals/<str:reference>/consent/", consent.ReporterConsentView.as_view(), name="referral-reporter-consent"),
     path("referrals/<str:reference>/decisions/", triage.DecisionView.as_view(), name="referral-decisions"),
     path("referrals/<str:reference>/assign/", triage.AssignView.as_view(), name="referral-assign"),
     path("referrals/<str:reference>/feedback/", triage.FeedbackView.as_view(), name="referral-feedback"),

@@ -13,7 +13,8 @@ disclosures  every disclosure authorised (legal basis or consent, override) and 
 exports  the chosen parts of a referral exported to another agency, as a recorded disclosure
 """
 
-from .consent import consent_attach_document, consent_record, consent_withdraw, consents_expire
+from .consent import (consent_attach_document, consent_record, consent_record_by_reporter, consent_withdraw,
+                      consents_expire)
 from .exports import referral_export
 from .handovers import (
     handover_accept,
@@ -46,7 +47,7 @@ from .triage import (
 from .intake_input import ChildData, ConsentData, GuardianData, IdentifierData, PersonData, ReferralData
 
 __all__ = [
-    "consent_attach_document", "consent_record", "consent_withdraw", "consents_expire",
+    "consent_attach_document", "consent_record", "consent_record_by_reporter", "consent_withdraw", "consents_expire",
     "ChildData", "ConsentData", "GuardianData", "IdentifierData", "PersonData", "ReferralData", "draft_data",
     "break_glass_expire", "break_glass_refuse", "break_glass_request",
     "handover_accept", "handover_acknowledge", "handover_create", "handover_decline", "handover_message_post",

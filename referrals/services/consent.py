@@ -191,7 +191,37 @@ def consent_record(*, actor, referral: Referral, given_by: str, child_view: str,
                    purposes: list[str], form: str, child_view_note: str = "", guardians_view: str = View.NOT_ASKED,
                    valid_from: datetime | None = None, valid_until: datetime | None = None,
                    document: UploadedFile | None = None) -> Consent:
-    membership = _membership(actor, referral, "consent.record")
+    """A coordinator of an agency the referral is routed to records a consent."""
+    return _record(membership=_membership(actor, referral, "consent.record"), actor=actor, referral=referral,
+                   given_by=given_by, child_view=child_view, recipients=recipients, purposes=purposes, form=form,
+                   child_view_note=child_view_note, guardians_view=guardians_view, valid_from=valid_from,
+                   valid_until=valid_until, document=document)
+
+
+def consent_record_by_reporter(*, actor, referral: Referral, given_by: str, child_view: str, form: str,
+                               child_view_note: str = "", document: UploadedFile | None = None) -> Consent:
+    """The reporter, who knows the family, records a consent obtained after filing: it names
+    the agencies that received the concern without the child's identity, for the routing
+    purpose, and shows them who the child is."""
+    membership = (roles.memberships_for(actor, roles.FILE_REFERRAL).filter(agency_id=referral.reporting_agency_id)
+                  .order_by("pk").first() if referral.reporter_id == actor.pk else None)
+    if membership is None:
+        record(action="consent.record", actor=actor, outcome=AuditEvent.Outcome.DENIED, target=referral,
+               child_id=referral.child_id, changes={"reference": referral.reference})
+        raise PermissionDenied(_("Only the reporter can record a consent here."))
+    waiting = list(Agency.objects.filter(routings__referral=referral, routings__identity_withheld=True,
+                                         routings__rerouted_at__isnull=True).order_by("pk"))
+    if not waiting:
+        raise ConflictError(_("Every agency that received this concern already sees who the child is."))
+    return _record(membership=membership, actor=actor, referral=referral, given_by=given_by, child_view=child_view,
+                   recipients=waiting, purposes=[Consent.Purpose.ROUTING], form=form,
+                   child_view_note=child_view_note, document=document)
+
+
+def _record(*, membership: Membership, actor, referral: Referral, given_by: str, child_view: str,
+            recipients: list[Agency], purposes: list[str], form: str, child_view_note: str = "",
+            guardians_view: str = View.NOT_ASKED, valid_from: datetime | None = None,
+            valid_until: datetime | None = None, document: UploadedFile | None = None) -> Consent:
     valid_from = valid_from or timezone.now()
     checked, document_errors = _inspect_document(document)
     with _atomic_with_files() as written:

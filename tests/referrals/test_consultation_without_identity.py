@@ -200,3 +200,43 @@ def test_an_export_from_a_consultation_leaves_the_identity_out_unless_a_consent_
     assert not Disclosure.objects.filter(kind="export").exists()
     narrative_only = api(world.coordinator).post(url, {**body, "scope": ["narrative"]}, format="json")
     assert narrative_only.status_code == 201 and "identity" not in narrative_only.json()["disclosed"]
+
+
+def test_the_reporter_records_a_consent_after_filing_and_the_agencies_then_see_the_child(
+        world, api, client, below_threshold):
+    referral = file(api, world, below_threshold)
+    url = f"/api/v1/referrals/{referral.reference}/consent/"
+    body = {"given_by": "guardian_1", "form": "written", "child_view": "agrees"}
+    for user in (world.coordinator, world.outsider_reporter):
+        assert api(user).post(url, body, format="json").status_code in (403, 404)
+    assert api(world.reporter).post(url, {**body, "given_by": "child"}, format="json").status_code == 400
+    assert not Consent.objects.exists()
+    assert AuditEvent.objects.filter(action="consent.record", outcome="denied").count() == 2
+
+    assert client.login(username=world.reporter.username, password=PASSWORD)
+    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    assert 'id="reporter-consent-form"' in page
+    response = api(world.reporter).post(url, body, format="json")
+    assert response.status_code == 201, response.json()
+    consent = Consent.objects.get(reference=response.json()["reference"])
+    assert consent.recorded_by == world.reporter and consent.purposes == ["routing"]
+    assert set(consent.recipients.values_list("pk", flat=True)) == {world.child_welfare.pk, world.police.pk,
+                                                                     world.slt.pk}
+    assert not Routing.objects.filter(referral=referral, identity_withheld=True).exists()
+    assert api(world.slt_coordinator).get(f"/api/v1/referrals/{referral.reference}/").json()["child"][
+        "given_name"] == "Ola"
+    again = api(world.reporter).post(url, body, format="json")
+    assert again.status_code == 409
+    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    assert 'id="reporter-consent-form"' not in page
+
+
+def test_the_reporters_consent_form_on_the_referral_page(world, api, client, below_threshold):
+    referral = file(api, world, below_threshold)
+    assert client.login(username=world.reporter.username, password=PASSWORD)
+    url = reverse("referrals:reporter-consent", args=[referral.reference])
+    refused = client.post(url, {"given_by": "child", "form": "oral", "child_view": "agrees"}, follow=True)
+    assert "under 15 år gir en foresatt samtykket" in refused.content.decode()
+    assert not Consent.objects.exists()
+    sent = client.post(url, {"given_by": "guardian_1", "form": "oral", "child_view": "agrees"})
+    assert sent.status_code == 302 and Consent.objects.get().recorded_by == world.reporter

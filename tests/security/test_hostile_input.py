@@ -16,6 +16,7 @@ API_WRITES = [
     ("reporter", "post", "/api/v1/referrals/"),
     ("reporter", "put", f"/api/v1/referrals/{REF}/"),
     ("reporter", "post", f"/api/v1/referrals/{REF}/addenda/"),  # free text only
+    ("reporter", "post", f"/api/v1/referrals/{REF}/consent/"),
     ("coordinator", "post", f"/api/v1/referrals/{REF}/decisions/"),
     ("coordinator", "post", f"/api/v1/referrals/{REF}/assign/"),
     ("coordinator", "post", f"/api/v1/referrals/{REF}/feedback/"),
@@ -169,6 +170,7 @@ WEB_FORMS = [
     ("reporter", "/referrals/new/"),
     ("reporter", f"/referrals/{REF}/edit/"),
     ("reporter", f"/referrals/{REF}/addendum/"),
+    ("reporter", f"/referrals/{REF}/consent/"),
     ("coordinator", f"/referrals/{REF}/decide/"),
     ("coordinator", f"/referrals/{REF}/assign/"),
     ("coordinator", f"/referrals/{REF}/feedback/"),
