@@ -80,3 +80,40 @@ def test_a_withdrawn_consent_ends_the_liaisons_access(browser_world, live_server
     assert handover.access_ended_at is not None
     assert Disclosure.objects.get(handover=handover).consent == consent
     assert AuditEvent.objects.filter(action="handover.access_ended", target_id=str(handover.pk)).exists()
+
+
+def test_a_consultation_without_identity_until_the_reporter_records_a_consent(browser_world, live_server,
+                                                                              new_page):
+    world = browser_world
+    data = services.ReferralData(
+        child=services.ChildData(given_name="Sara", family_name="Berg", date_of_birth=date(2013, 6, 1)),
+        categories=("B",), concern="Snakker om oppdrag, poeng og rangering.",
+        guardians=(services.GuardianData(name="Mor Berg", informed=True),))
+    referral = services.referral_file(actor=world.reporter, reporting_agency=world.school, data=data)
+
+    # Child welfare sees the concern, not who the child is.
+    coordinator = login(new_page(), live_server, world.coordinator.username, PASSWORD)
+    coordinator.goto(f"{live_server.url}/referrals/{referral.reference}/")
+    main = coordinator.locator("main").inner_text()
+    assert coordinator.locator("#withheld-title").is_visible()
+    assert "oppdrag, poeng" in main and "Sara" not in main and "Mor Berg" not in main
+    screenshot(coordinator, "consultation-without-identity")
+
+    # The reporter, who knows the family, records the guardian's oral consent on the page.
+    reporter = login(new_page(), live_server, world.reporter.username, PASSWORD)
+    reporter.goto(f"{live_server.url}/referrals/{referral.reference}/")
+    form = reporter.locator("#reporter-consent-form")
+    form.locator("input[name=given_by][value=guardian_1]").check()
+    form.locator("input[name=form][value=oral]").check()
+    form.locator("input[name=child_view][value=agrees]").check()
+    with reporter.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert reporter.locator("#reporter-consent-form").count() == 0
+    consent = Consent.objects.get(referral=referral)
+    assert consent.recorded_by == world.reporter and consent.purposes == ["routing"]
+
+    # Now child welfare sees who the child is.
+    coordinator.goto(f"{live_server.url}/referrals/{referral.reference}/")
+    assert coordinator.locator("#withheld-title").count() == 0
+    assert "Sara Berg" in coordinator.locator("main").inner_text()
+    assert Disclosure.objects.filter(referral=referral, consent=consent, scope=["identity"]).count() == 3
