@@ -1,11 +1,13 @@
 """Intake benchmark: referrals filed per second through the API on PostgreSQL, with
 N existing children and referrals, and the matcher's time per submit.
 
-    python -m benchmarks.intake --existing 100000 --submits 300
+    python -m benchmarks.intake --existing 100000 --submits 300 [--kinds duty,consent,consultation]
 
 It uses its own database (BENCH_DATABASE_URL, default samvirke_bench on local PostgreSQL),
 generates the background data once (kept between runs; --reset starts over), and files
-referrals in-process through the API with a real user and token auth.
+referrals in-process through the API with a real user and token auth. --kinds takes turns
+between concerns under the duty to report (the default), below it with a consent given on the
+form, and below it without one (consultations without identity), and reports each.
 """
 
 import argparse
@@ -26,6 +28,7 @@ def main() -> None:
     parser.add_argument("--existing", type=int, default=100_000)
     parser.add_argument("--submits", type=int, default=300)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--kinds", default="duty", help="comma-separated: duty, consent, consultation")
     args = parser.parse_args()
     django_for_benchmarks(reset=args.reset)
 
@@ -66,27 +69,40 @@ def main() -> None:
     client = APIClient()
     client.force_authenticate(reporter)
     rng = random.Random(11)
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     durations, query_counts = [], []
+    by_kind: dict[str, list[tuple[float, int]]] = {k: [] for k in kinds}
     for i in range(args.submits):
+        kind = kinds[i % len(kinds)]
         body = {
             "child": {"given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY),
-                      "date_of_birth": f"{rng.randint(2009, 2020)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"},
-            "indicators": ["B-jobs-talk", "B-moved-platform"], "duty_triggers": ["serious_behaviour"],
+                      "date_of_birth": f"{rng.randint(2012, 2020)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"},
+            "indicators": ["B-jobs-talk", "B-moved-platform"],
+            "duty_triggers": ["serious_behaviour"] if kind == "duty" else [],
             "concern": "Benchmark submission.",
+            "guardians": [{"name": "Foresatt", "informed": True}],
             "identifiers": [{"kind": "username", "platform": "telegram", "value": f"user{rng.randint(1, 500)}"}],
         }
+        if kind == "consent":
+            body["consent"] = {"given_by": "guardian_1", "form": "oral", "child_view": "agrees"}
         t = time.perf_counter()
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.post("/api/v1/referrals/", body, format="json")
         durations.append(time.perf_counter() - t)
         query_counts.append(len(queries))
+        by_kind[kind].append((durations[-1], len(queries)))
         assert response.status_code == 201, response.content
     total = sum(durations)
     print(f"submits: {args.submits}, {args.submits / total:.1f} referrals/s (one client, sequential)")
     print(f"submit latency ms: p50 {percentile(durations, 50) * 1000:.1f}, "
           f"p95 {percentile(durations, 95) * 1000:.1f}, max {max(durations) * 1000:.1f}")
     print(f"SQL queries per submit: median {statistics.median(query_counts):.0f}, max {max(query_counts)}")
+    if len(kinds) > 1:
+        for kind, rows in by_kind.items():
+            times = [d for d, _ in rows]
+            print(f"  {kind}: p50 {percentile(times, 50) * 1000:.1f} ms, p95 {percentile(times, 95) * 1000:.1f} ms, "
+                  f"SQL median {statistics.median(q for _, q in rows):.0f}")
     print(f"matcher ms per submit: mean {statistics.mean(matcher_times) * 1000:.2f}, "
           f"p95 {percentile(matcher_times, 95) * 1000:.2f}")
 
