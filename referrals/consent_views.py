@@ -18,6 +18,7 @@ from . import selectors, services
 from .access import access_consent
 from .disclosure_export import csv_response
 from .documents import DOCUMENT_ACCEPT, download_response
+from .form_actions import perform
 from .handover_views import RECEIVER_KINDS, _apply_errors
 from .models import Consent
 from .models.consent import TEXT_MAX_LENGTH
@@ -86,20 +87,9 @@ def consent_list(request, reference: str):
 @require_POST
 def consent_withdraw(request, reference: str):
     consent, _membership = access_consent(user=request.user, reference=reference, action="consent.withdraw")
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    else:
-        try:
-            services.consent_withdraw(actor=request.user, consent=consent, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except (ConflictError, PermissionDenied) as exc:
-            messages.error(request, getattr(exc, "message", None) or str(exc))
-        else:
-            messages.success(request, _("The withdrawal is recorded. Access that rested only on this consent has "
-                                        "ended, and the receiving agencies have been told."))
+    if perform(request, WithdrawForm(request.POST), services.consent_withdraw, consent=consent):
+        messages.success(request, _("The withdrawal is recorded. Access that rested only on this consent has "
+                                    "ended, and the receiving agencies have been told."))
     return redirect("referrals:consents", reference=consent.referral.reference)
 
 
@@ -114,20 +104,8 @@ def consent_document(request, reference: str):
 @require_POST
 def consent_document_attach(request, reference: str):
     consent, _membership = access_consent(user=request.user, reference=reference, action="consent.document_attach")
-    form = DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    else:
-        try:
-            services.consent_attach_document(actor=request.user, consent=consent, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except (ConflictError, PermissionDenied) as exc:
-            messages.error(request, getattr(exc, "message", None) or str(exc))
-        else:
-            messages.success(request, _("The document is attached to %(reference)s.")
-                             % {"reference": consent.reference})
+    if perform(request, DocumentForm(request.POST, request.FILES), services.consent_attach_document, consent=consent):
+        messages.success(request, _("The document is attached to %(reference)s.") % {"reference": consent.reference})
     return redirect("referrals:consents", reference=consent.referral.reference)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from . import queue, selectors, services
 from .access import access_notification, access_referral
+from .form_actions import perform
 from .forms import AddendumForm, ReferralFormGroup, ReporterConsentForm, initial_from
 from .models import Category, Notification, Referral
 from .presentation import routing_reasons
@@ -170,18 +171,9 @@ def referral_addendum(request, reference: str):
 def referral_reporter_consent(request, reference: str):
     """The reporter records a consent obtained after filing (the service decides who may)."""
     referral, _grant = access_referral(user=request.user, reference=reference, action="consent.record")
-    form = ReporterConsentForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("referrals:detail", reference=reference)
-    try:
-        consent = services.consent_record_by_reporter(actor=request.user, referral=referral, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except (ConflictError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", None) or str(exc))
-    else:
+    consent = perform(request, ReporterConsentForm(request.POST), services.consent_record_by_reporter,
+                      referral=referral)
+    if consent is not None:
         messages.success(request, _("Consent recorded: %(reference)s. The agencies it names now see who the "
                                     "child is, and have been told.") % {"reference": consent.reference})
     return redirect("referrals:detail", reference=reference)
