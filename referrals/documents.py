@@ -6,6 +6,10 @@ server serves; they have no URL and are read only through the access-checked, au
 download (selectors.consent_document). The kind of a file is decided by its first bytes,
 never by the name or content type the client sends."""
 
+import hashlib
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 
 from django.core.files.storage import FileSystemStorage, storages
@@ -13,9 +17,14 @@ from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.db import transaction
 from django.http import FileResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext as _
 
+# The longest client file name kept (for the consent page only).
+DOCUMENT_NAME_MAX_LENGTH = 120
 # The largest document taken (and the most of any upload that is kept while it arrives).
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 # What a document may be: (content type, file extension, the bytes it starts with).
@@ -118,3 +127,70 @@ class CappedMemoryUploadHandler(FileUploadHandler):
         return InMemoryUploadedFile(file=self.file, field_name=self.field_name, name=self.file_name,
                                     content_type=self.content_type, size=self.received, charset=self.charset,
                                     content_type_extra=self.content_type_extra)
+
+
+# --- checking and storing a document (consent services) -----------------------------
+
+
+@dataclass(frozen=True)
+class CheckedDocument:
+    file: UploadedFile
+    content_type: str
+    extension: str
+    sha256: str
+    name: str
+
+
+def display_name(name: str) -> str:
+    """The client's file name for the consent page: no folders, no control characters, at
+    most DOCUMENT_NAME_MAX_LENGTH characters (the extension kept)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if len(name) > DOCUMENT_NAME_MAX_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and stem and len(extension) <= 10:
+            return stem[:DOCUMENT_NAME_MAX_LENGTH - len(extension) - 1].rstrip() + dot + extension
+        return name[:DOCUMENT_NAME_MAX_LENGTH]
+    return name
+
+
+def inspect(document: UploadedFile | None) -> tuple[CheckedDocument | None, list[str]]:
+    """The document's kind and checksum, or what is wrong with it."""
+    if document is None:
+        return None, []
+    size = document.size or 0
+    if size == 0:
+        return None, [_("The file is empty.")]
+    if size > DOCUMENT_MAX_BYTES:
+        return None, [_("The document may be at most %(limit)s.") % {"limit": filesizeformat(DOCUMENT_MAX_BYTES)}]
+    kind = sniff(document)
+    if kind is None:
+        return None, [_("Only a PDF, PNG or JPEG file can be attached, and this file is none of them.")]
+    digest = hashlib.sha256()
+    for chunk in document.chunks():
+        digest.update(chunk)
+    document.seek(0)
+    return CheckedDocument(file=document, content_type=kind[0], extension=kind[1], sha256=digest.hexdigest(),
+                     name=display_name(document.name)), []
+
+
+@contextmanager
+def atomic_with_files():
+    """A transaction that removes the files written in it (names appended to the list it
+    gives) when it rolls back, so a refused or failed write leaves no file behind."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        for name in written:
+            consent_documents.delete(name)
+        raise
+
+
+def store(consent, document: CheckedDocument, written: list[str]) -> None:
+    consent.document.save(secrets.token_hex(16) + document.extension, document.file, save=False)
+    written.append(consent.document.name)
+    consent.document_name = document.name
+    consent.document_type = document.content_type
+    consent.document_sha256 = document.sha256

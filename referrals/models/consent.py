@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..documents import consent_document_storage
+from ..documents import DOCUMENT_NAME_MAX_LENGTH, consent_document_storage
 from .handover import Handover
 from .referral import _REFERENCE_ALPHABET
 from .taxonomy import LegalBasis
@@ -83,7 +83,7 @@ class Consent(models.Model):
     # only through an access-checked, audited view.
     document = models.FileField(_("document"), upload_to="consents/%Y/%m/", storage=consent_document_storage,
                                 blank=True, max_length=200)
-    document_name = models.CharField(_("document file name"), max_length=120, blank=True)
+    document_name = models.CharField(_("document file name"), max_length=DOCUMENT_NAME_MAX_LENGTH, blank=True)
     document_type = models.CharField(_("document type"), max_length=40, blank=True)
     document_sha256 = models.CharField(_("document checksum (SHA-256)"), max_length=64, blank=True)
     # When the access that rested on this consent was ended (withdrawal or expiry).

@@ -12,17 +12,12 @@ DOCUMENT_MAX_BYTES, PDF, PNG or JPEG by its first bytes, not empty), stored in p
 storage under a random name with its SHA-256, and audited by checksum only: the client's
 file name, which may name the child, is kept for the consent page and goes nowhere else."""
 
-import hashlib
 import logging
-import secrets
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +28,7 @@ from audit.recorder import record
 from config.exceptions import ConflictError
 
 from .. import notifications
-from ..documents import DOCUMENT_MAX_BYTES, consent_documents, sniff
+from .. import documents
 from ..models import Consent, Disclosure, Guardian, Handover, LegalBasis, Notification, Referral, Routing
 from . import disclosures
 from ..models.consent import CHILD_CONSENTS_FROM_AGE, TEXT_MAX_LENGTH
@@ -75,73 +70,6 @@ def age_rule_error(age: int | None, given_by: str) -> str:
         return _("The child is %(age)d: under 15 a guardian gives consent, and the child's own view is "
                  "recorded.") % {"age": age}
     return ""
-
-
-DOCUMENT_NAME_MAX_LENGTH = Consent._meta.get_field("document_name").max_length
-
-
-@dataclass(frozen=True)
-class _Document:
-    file: UploadedFile
-    content_type: str
-    extension: str
-    sha256: str
-    name: str
-
-
-def _display_name(name: str) -> str:
-    """The client's file name for the consent page: no folders, no control characters, at
-    most DOCUMENT_NAME_MAX_LENGTH characters (the extension kept)."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    if len(name) > DOCUMENT_NAME_MAX_LENGTH:
-        stem, dot, extension = name.rpartition(".")
-        if dot and stem and len(extension) <= 10:
-            return stem[:DOCUMENT_NAME_MAX_LENGTH - len(extension) - 1].rstrip() + dot + extension
-        return name[:DOCUMENT_NAME_MAX_LENGTH]
-    return name
-
-
-def _inspect_document(document: UploadedFile | None) -> tuple[_Document | None, list[str]]:
-    """The document's kind and checksum, or what is wrong with it."""
-    if document is None:
-        return None, []
-    size = document.size or 0
-    if size == 0:
-        return None, [_("The file is empty.")]
-    if size > DOCUMENT_MAX_BYTES:
-        return None, [_("The document may be at most %(limit)s.") % {"limit": filesizeformat(DOCUMENT_MAX_BYTES)}]
-    kind = sniff(document)
-    if kind is None:
-        return None, [_("Only a PDF, PNG or JPEG file can be attached, and this file is none of them.")]
-    digest = hashlib.sha256()
-    for chunk in document.chunks():
-        digest.update(chunk)
-    document.seek(0)
-    return _Document(file=document, content_type=kind[0], extension=kind[1], sha256=digest.hexdigest(),
-                     name=_display_name(document.name)), []
-
-
-@contextmanager
-def _atomic_with_files():
-    """A transaction that removes the files written in it (names appended to the list it
-    gives) when it rolls back, so a refused or failed write leaves no file behind."""
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            yield written
-    except BaseException:
-        for name in written:
-            consent_documents.delete(name)
-        raise
-
-
-def _store(consent: Consent, document: _Document, written: list[str]) -> None:
-    consent.document.save(secrets.token_hex(16) + document.extension, document.file, save=False)
-    written.append(consent.document.name)
-    consent.document_name = document.name
-    consent.document_type = document.content_type
-    consent.document_sha256 = document.sha256
 
 
 def _validate(referral: Referral, membership: Membership, *, given_by, child_view, child_view_note,
@@ -223,8 +151,8 @@ def _record(*, membership: Membership, actor, referral: Referral, given_by: str,
             guardians_view: str = View.NOT_ASKED, valid_from: datetime | None = None,
             valid_until: datetime | None = None, document: UploadedFile | None = None) -> Consent:
     valid_from = valid_from or timezone.now()
-    checked, document_errors = _inspect_document(document)
-    with _atomic_with_files() as written:
+    checked, document_errors = documents.inspect(document)
+    with documents.atomic_with_files() as written:
         referral = Referral.objects.select_for_update().select_related("child").get(pk=referral.pk)
         if referral.is_draft:
             raise ConflictError(_("A draft has no consent to record."))
@@ -239,7 +167,7 @@ def _record(*, membership: Membership, actor, referral: Referral, given_by: str,
             purposes=clean["purposes"], form=form, recorded_by=actor, valid_from=valid_from,
             valid_until=valid_until)
         if checked is not None:
-            _store(consent, checked, written)
+            documents.store(consent, checked, written)
         consent.save()
         consent.recipients.set(clean["recipients"])
         record(action="consent.recorded", actor=actor, membership=membership, target=consent,
@@ -259,18 +187,18 @@ def consent_attach_document(*, actor, consent: Consent, document: UploadedFile |
     """Attach the document of a consent recorded without one (it came in later). A withdrawn
     consent, or one that has its document, takes none (409)."""
     membership = _membership(actor, consent.referral, "consent.document_attach")
-    checked, errors = _inspect_document(document)
+    checked, errors = documents.inspect(document)
     if document is None:
         errors = [_("Choose the file to attach.")]
     if errors:
         raise ValidationError({"document": errors})
-    with _atomic_with_files() as written:
+    with documents.atomic_with_files() as written:
         consent = Consent.objects.select_for_update(of=("self",)).select_related("referral").get(pk=consent.pk)
         if consent.withdrawn_at is not None:
             raise ConflictError(_("This consent was withdrawn: no document can be attached to it."))
         if consent.document:
             raise ConflictError(_("This consent already has a document."))
-        _store(consent, checked, written)
+        documents.store(consent, checked, written)
         consent.save(update_fields=["document", "document_name", "document_type", "document_sha256"])
         record(action="consent.document_attached", actor=actor, membership=membership, target=consent,
                child_id=consent.referral.child_id, legal_basis="consent",
