@@ -36,6 +36,9 @@ def test_it_seeds_demo_data_for_every_role_idempotently(db, reference_data):
     pending = Handover.objects.get(status="pending")
     assert pending.receiving_agency.memberships.filter(user__username="politikontakt").exists()
     assert pending.created_by.username == "koordinator"
+    # A concern below the duty to report, filed without a consent: a consultation without identity.
+    consultation = Referral.objects.get(duty_triggers=[], categories__code="B")
+    assert consultation.routings.exists() and not consultation.routings.filter(identity_withheld=False).exists()
 
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Membership.Role.values)

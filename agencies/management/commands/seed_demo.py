@@ -92,6 +92,7 @@ class Command(BaseCommand):
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
         self._demo_handover(agencies)
+        self._demo_consultation(agencies)
         # Everyone who must sign in with two factors gets a confirmed authenticator device
         # (a random key); `manage.py demo_totp <user>` prints its current code.
         for user in User.objects.filter(username__in=[u[0] for u in USERS] + ["drift"]).order_by("pk"):
@@ -101,6 +102,23 @@ class Command(BaseCommand):
             f"Demo data ready: {len(agencies)} agencies, {len(USERS) + 1} users "
             f"(password for all: {DEMO_PASSWORD}; one-time codes: manage.py demo_totp <user>)."
         ))
+
+    def _demo_consultation(self, agencies) -> None:
+        """One concern below the duty to report, filed without a consent: child welfare,
+        the police liaison and SLT see it as a consultation without the child's identity,
+        until `laerer` records the family's consent on the referral page. Created once."""
+        from referrals import services
+        from referrals.models import Category, Referral
+
+        concern = "Demo (drøfting uten identitet): snakker om poeng og rangering i en Telegram-gruppe."
+        if Referral.objects.filter(concern=concern).exists() or not Category.objects.filter(code="B").exists():
+            return
+        data = services.ReferralData(
+            child=services.ChildData(given_name="Demo", family_name="Drøfting", date_of_birth=date(2013, 9, 3)),
+            categories=("B",), concern=concern,
+            guardians=(services.GuardianData(name="Demo Forelder", informed=True),))
+        services.referral_file(actor=User.objects.get(username="laerer"), reporting_agency=agencies["school"],
+                               data=data)
 
     def _demo_handover(self, agencies) -> None:
         """One referral the school filed, handed over by child welfare to the police
