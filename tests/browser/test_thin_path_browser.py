@@ -44,6 +44,10 @@ def test_a_concern_goes_from_the_teacher_to_the_coordinator_and_not_to_an_outsid
     form.locator("select[name=identifiers-0-platform]").select_option("telegram")
     form.locator("input[name=identifiers-0-value]").fill("@oppdrag_bossen")
     form.locator("textarea[name=concern]").fill("Talks about <b>oppdrag</b> and new phones.")
+    # Below the duty to report: Kari (15) consents to sharing, so the agencies see who she is.
+    form.locator("input[name=consent_given_by][value=child]").check()
+    form.locator("input[name=consent_form][value=oral]").check()
+    form.locator("input[name=consent_child_view][value=agrees]").check()
     screenshot(teacher, "1-referral-form")
     with teacher.expect_navigation():
         form.locator("button[name=action][value=submit]").click()
@@ -67,6 +71,8 @@ def test_a_concern_goes_from_the_teacher_to_the_coordinator_and_not_to_an_outsid
     assert list(referral.categories.values_list("code", flat=True)) == ["B"]
     assert set(referral.indicators.values_list("code", flat=True)) == {"B-moved-platform", "B-jobs-talk"}
     assert list(referral.identifiers.values_list("normalized", flat=True)) == ["oppdrag_bossen"]
+    assert referral.consents.get().given_by == "child"
+    assert not referral.routings.filter(identity_withheld=True).exists()
     # Routed, with reasons shown, to child welfare, the police liaison and SLT.
     routed_to = teacher.locator("section[aria-labelledby=routing-title]").inner_text()
     for agency in (world.child_welfare, world.police, world.slt):
