@@ -26,7 +26,8 @@ from django.db import close_old_connections
 from config.wsgi import application
 
 ROLES = ("reporter", "coordinator", "caseworker", "liaison", "auditor", "agency_admin")
-FUZZ_EXAMPLES = int(os.environ.get("SAMVIRKE_FUZZ_EXAMPLES", "100"))
+# Per commit 60 (the suite stays well inside CI's time); a deeper run sets more (README).
+FUZZ_EXAMPLES = int(os.environ.get("SAMVIRKE_FUZZ_EXAMPLES", "60"))
 STATEFUL_EXAMPLES = int(os.environ.get("SAMVIRKE_FUZZ_STATEFUL_EXAMPLES", "25"))
 
 
