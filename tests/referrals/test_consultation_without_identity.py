@@ -240,3 +240,27 @@ def test_the_reporters_consent_form_on_the_referral_page(world, api, client, bel
     assert not Consent.objects.exists()
     sent = client.post(url, {"given_by": "guardian_1", "form": "oral", "child_view": "agrees"})
     assert sent.status_code == 302 and Consent.objects.get().recorded_by == world.reporter
+
+
+def test_withholding_the_identity_costs_no_query(world, api, client, below_threshold, referral_payload):
+    """The copies are made from what was loaded; what goes is the match suggestions (their
+    query and the savepoint of their audit rows), which a consultation never shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(call) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert call().status_code == 200
+        return len(captured)
+
+    withheld = file(api, world, below_threshold)
+    shown = file(api, world, {**referral_payload, "guardians": GUARDIANS})  # on the duty to report
+    coordinator = api(world.coordinator)
+    coordinator.get(f"/api/v1/referrals/{shown.reference}/")
+    api_counts = (queries(lambda: coordinator.get(f"/api/v1/referrals/{withheld.reference}/")),
+                  queries(lambda: coordinator.get(f"/api/v1/referrals/{shown.reference}/")))
+    client.force_login(world.coordinator)
+    client.get(f"/referrals/{shown.reference}/")
+    page_counts = (queries(lambda: client.get(f"/referrals/{withheld.reference}/")),
+                   queries(lambda: client.get(f"/referrals/{shown.reference}/")))
+    assert api_counts[1] - api_counts[0] == page_counts[1] - page_counts[0] == 3, (api_counts, page_counts)
