@@ -51,3 +51,16 @@ def test_it_sees_every_log_record_of_the_run():
     before = len(SCAN.texts)
     logging.getLogger("samvirke.leak_scan_probe").debug("a harmless debug line")
     assert SCAN.texts[before:] and SCAN.texts[-1][1].endswith("a harmless debug line")
+
+
+def test_it_collects_the_names_of_saved_children_but_not_the_fuzzers_inventions(monkeypatch):
+    from referrals.models import Child
+    from tests.leak_scan import _collect_child_names
+
+    monkeypatch.setattr(SCAN, "child_names", set())
+    monkeypatch.setattr(SCAN, "current_test", "tests/security/test_api_fuzz.py::test_it_answers_every_operation")
+    _collect_child_names(Child, Child(given_name="code", family_name="deadline_open_due"))
+    assert SCAN.child_names == set()
+    monkeypatch.setattr(SCAN, "current_test", "tests/referrals/test_intake_api.py::test_it_files")
+    _collect_child_names(Child, Child(given_name="Ola", family_name="Nordmann"))
+    assert SCAN.child_names == {"Ola", "Nordmann"}
