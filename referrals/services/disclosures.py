@@ -76,10 +76,24 @@ def covering_consents(*, referral: Referral, recipient: Agency, purpose: str, at
 
 def disclosure_authorise(*, actor, referral: Referral, sending_agency: Agency, recipient: Agency,
                          legal_basis: LegalBasis | None, purpose: str, consent: Consent | None = None,
-                         override: bool = False, override_reason: str = "") -> Authorisation:
+                         override: bool = False, override_reason: str = "", scope=None) -> Authorisation:
     """Check that the disclosure may go, inside the caller's transaction. The consent it
     relies on is locked, so a withdrawal at the same moment waits for this disclosure (and
-    ends the access it gives) or this disclosure sees the withdrawal and is refused."""
+    ends the access it gives) or this disclosure sees the withdrawal and is refused. With a
+    `scope` (a handover, an export), the identity goes only where the sender may pass it on
+    (identity_check)."""
+    authorisation = _authorise(actor=actor, referral=referral, sending_agency=sending_agency, recipient=recipient,
+                               legal_basis=legal_basis, purpose=purpose, consent=consent, override=override,
+                               override_reason=override_reason)
+    if scope is not None:
+        identity_check(referral=referral, sending_agency=sending_agency, recipient=recipient, scope=scope,
+                       authorisation=authorisation)
+    return authorisation
+
+
+def _authorise(*, actor, referral: Referral, sending_agency: Agency, recipient: Agency,
+               legal_basis: LegalBasis | None, purpose: str, consent: Consent | None,
+               override: bool, override_reason: str) -> Authorisation:
     problem = basis_problem(legal_basis, recipient)
     if problem:
         raise ValidationError({"legal_basis": [problem]})

@@ -82,9 +82,7 @@ def referral_export(*, actor, referral: Referral, recipient: Agency | None, lega
         authorisation = disclosures.disclosure_authorise(
             actor=actor, referral=referral, sending_agency=membership.agency, recipient=recipient,
             legal_basis=legal_basis, purpose=purpose, consent=consent, override=override,
-            override_reason=override_reason)
-        disclosures.identity_check(referral=referral, sending_agency=membership.agency, recipient=recipient,
-                                   scope=scope, authorisation=authorisation)
+            override_reason=override_reason, scope=scope)
         disclosure = disclosures.disclosure_record(
             actor=actor, membership=membership, referral=referral, kind=Disclosure.Kind.EXPORT,
             sending_agency=membership.agency, recipient=recipient, scope=scope, purpose=purpose,

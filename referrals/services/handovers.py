@@ -133,9 +133,7 @@ def handover_create(*, actor, referral: Referral, receiving_agency: Agency | Non
         authorisation = disclosures.disclosure_authorise(
             actor=actor, referral=referral, sending_agency=membership.agency, recipient=receiving_agency,
             legal_basis=legal_basis, purpose=type, consent=consent, override=override,
-            override_reason=override_reason)
-        disclosures.identity_check(referral=referral, sending_agency=membership.agency, recipient=receiving_agency,
-                                   scope=scope, authorisation=authorisation)
+            override_reason=override_reason, scope=scope)
         urgency = urgency or referral.urgency
         now = timezone.now()
         acknowledge_by = clocks.handover_acknowledge_by(now, type=type, urgency=urgency)
