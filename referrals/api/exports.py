@@ -12,32 +12,22 @@ from agencies.models import Agency
 
 from .. import services
 from ..access import access_referral_for
-from ..models import Consent, Handover, LegalBasis
-from ..models.consent import TEXT_MAX_LENGTH as OVERRIDE_REASON_MAX_LENGTH
+from ..models import Consent, LegalBasis
 from .consent import DisclosureSerializer
-from .handovers import DisclosedSerializer
+from .handovers import DisclosedSerializer, DisclosureInputSerializer
 
 
-class ExportInputSerializer(serializers.Serializer):
+class ExportInputSerializer(DisclosureInputSerializer):
     recipient = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True),
                                                    help_text="The id of the agency that receives the export.")
     legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all(),
                                                help_text="The code of the legal basis the export relies on.")
     purpose = serializers.ChoiceField(choices=Consent.Purpose.choices,
                                       help_text="What the recipient does with it (a consent names the same).")
-    scope = serializers.ListField(child=serializers.ChoiceField(choices=Handover.Scope.choices), min_length=1,
-                                  max_length=len(Handover.Scope.values),
-                                  help_text="The parts of the referral exported; nothing else is.")
     consent = serializers.SlugRelatedField(
         slug_field="reference", queryset=Consent.objects.none(), required=False, allow_null=True, default=None,
         help_text="On the consent basis: the consent relied on, one of this referral's (default: a valid one "
                   "covering the recipient and the purpose).")
-    override = serializers.BooleanField(
-        required=False, default=False,
-        help_text="Export although no consent covers it. Only for someone whose role allows overriding (checked "
-                  "on the server); needs override_reason; flagged for auditors.")
-    override_reason = serializers.CharField(max_length=OVERRIDE_REASON_MAX_LENGTH, required=False,
-                                            allow_blank=True, default="")
 
     def __init__(self, *args, referral=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,14 +18,26 @@ from ..models.handover import TEXT_MAX_LENGTH
 from ..services.handovers import EXTERNAL_REFERENCE_MAX_LENGTH
 
 
-class HandoverInputSerializer(serializers.Serializer):
+class DisclosureInputSerializer(serializers.Serializer):
+    """What every disclosure sent through the API names besides its recipient and basis: the
+    parts disclosed, and the override of a missing consent (checked on the server)."""
+
+    scope = serializers.ListField(child=serializers.ChoiceField(choices=Handover.Scope.choices), min_length=1,
+                                  max_length=len(Handover.Scope.values),
+                                  help_text="The parts of the referral disclosed; everything else stays hidden.")
+    override = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Disclose although no consent covers it. Only for someone whose role allows overriding "
+                  "(checked on the server); needs override_reason; flagged for auditors.")
+    override_reason = serializers.CharField(max_length=OVERRIDE_REASON_MAX_LENGTH, required=False,
+                                            allow_blank=True, default="")
+
+
+class HandoverInputSerializer(DisclosureInputSerializer):
     referral = serializers.CharField(max_length=16, help_text="The referral's reference.")
     receiving_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
     type = serializers.ChoiceField(choices=Handover.Type.choices)
     legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
-    scope = serializers.ListField(child=serializers.ChoiceField(choices=Handover.Scope.choices), min_length=1,
-                                  max_length=len(Handover.Scope.values),
-                                  help_text="What the receiving agency may see; everything else stays hidden.")
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True, default=None,
                                       help_text="Default: the referral's urgency. Sets the acknowledgement deadline.")
     message = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default="")
@@ -33,12 +45,6 @@ class HandoverInputSerializer(serializers.Serializer):
         slug_field="reference", queryset=Consent.objects.all(), required=False, allow_null=True, default=None,
         help_text="On the consent basis: the consent relied on (default: a valid one covering the receiver and "
                   "the purpose, which is the handover's type).")
-    override = serializers.BooleanField(
-        required=False, default=False,
-        help_text="Share although no consent covers it. Only for someone whose role allows overriding (checked "
-                  "on the server); needs override_reason; flagged for auditors.")
-    override_reason = serializers.CharField(max_length=OVERRIDE_REASON_MAX_LENGTH, required=False,
-                                            allow_blank=True, default="")
 
 
 class AgencySummarySerializer(serializers.ModelSerializer):
